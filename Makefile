@@ -1,0 +1,85 @@
+# The mastocytosis assistant: `make run` and `make test` do all of their own set-up.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON      ?= python3.11
+VENV        := .venv
+BIN         := $(VENV)/bin
+PY          := $(BIN)/python
+RASA        := $(BIN)/rasa
+MODEL       := models/mastobot.tar.gz
+INDEX_STAMP := build/index/.stamp
+
+ACTIONS_PORT ?= 5055
+RASA_PORT    ?= 5005
+CORS_ORIGINS ?= *
+
+# Every command runs offline and without Rasa's telemetry.
+export RASA_TELEMETRY_ENABLED := false
+export SENTRY_DSN :=
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export TF_CPP_MIN_LOG_LEVEL := 2
+export ACTION_ENDPOINT_URL ?= http://127.0.0.1:$(ACTIONS_PORT)/webhook
+
+TRAINING_DATA := config.yml $(wildcard bot/*.yml) $(wildcard nlu_data/*.yml)
+RASA_PATHS    := --config config.yml --domain bot/domain.yml --data bot nlu_data
+RUN_ACTIONS   := $(PY) -m actions.server --port $(ACTIONS_PORT)
+RUN_RASA      := $(RASA) run --model $(MODEL) --endpoints bot/endpoints.yml \
+                 --credentials bot/credentials.yml --port $(RASA_PORT) --cors "$(CORS_ORIGINS)"
+
+.PHONY: help setup venv train index run test lint format pytest validate test-stories clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements/lock.txt requirements/rasa.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --no-deps -r requirements/lock.txt
+	# Rasa 3.6 declares Python <3.11 but runs on 3.11 (see README); only it skips that check.
+	$(BIN)/pip install --quiet --no-deps --ignore-requires-python -r requirements/rasa.txt
+	touch $@
+
+venv: $(VENV)/.installed ## Create the virtualenv and install the locked dependencies
+
+$(MODEL): $(VENV)/.installed $(TRAINING_DATA)
+	$(RASA) train $(RASA_PATHS) --out models --fixed-model-name mastobot
+	touch $@
+
+train: $(MODEL) ## Train the Rasa model if config, domain or data changed
+
+$(INDEX_STAMP): $(VENV)/.installed $(wildcard knowledge/*.md) actions/knowledge.py actions/index.py
+	$(PY) -m scripts.build_index
+	touch $@
+
+index: $(INDEX_STAMP) ## Build the knowledge index if knowledge/ changed
+
+setup: venv train index ## Everything run and test need
+
+run: setup ## Start the action server, Rasa (REST + socket.io); Ctrl-C stops all
+	$(PY) -m scripts.run_stack \
+	  --service actions 'http://127.0.0.1:$(ACTIONS_PORT)/health' '$(RUN_ACTIONS)' \
+	  --service rasa 'http://127.0.0.1:$(RASA_PORT)/' '$(RUN_RASA)'
+
+lint: venv ## ruff lint and format check
+	$(BIN)/ruff check actions scripts tests
+	$(BIN)/ruff format --check actions scripts tests
+
+format: venv ## Apply ruff fixes and formatting
+	$(BIN)/ruff check --fix actions scripts tests
+	$(BIN)/ruff format actions scripts tests
+
+pytest: setup ## Unit, integration and end-to-end tests
+	$(PY) -m pytest
+
+validate: venv ## rasa data validate
+	$(RASA) data validate $(RASA_PATHS) --fail-on-warnings
+
+test-stories: setup ## Rasa test stories and held-out NLU examples
+	$(RASA) test --model $(MODEL) --stories tests/test_stories.yml --nlu tests/test_nlu.yml \
+	  --endpoints bot/endpoints.yml --out reports/rasa-test --fail-on-prediction-errors
+
+test: lint validate pytest test-stories ## Everything CI runs
+
+clean: ## Remove trained models, the index and reports (keeps the virtualenv)
+	rm -rf models build reports .rasa

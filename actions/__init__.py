@@ -1,0 +1,1 @@
+"""Custom actions and the retrieval engine behind the mastocytosis assistant."""

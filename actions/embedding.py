@@ -1,0 +1,53 @@
+"""Sentence embeddings from the all-MiniLM-L6-v2 weights that ship inside a Python package."""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any
+
+import numpy as np
+
+# transformers would otherwise import TensorFlow (installed for Rasa); the hub is never called.
+os.environ.setdefault("USE_TF", "0")
+os.environ.setdefault("USE_TORCH", "1")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+class TextEmbedder:
+    """Embeds texts into unit-length vectors; the model is loaded once, on `warm_up()`."""
+
+    def __init__(self, model_path: str, batch_size: int = 64) -> None:
+        if not model_path:
+            raise ValueError("model_path must name a local sentence-transformers folder")
+        if batch_size <= 0:
+            raise ValueError("batch_size must be positive")
+        self.model_path = model_path
+        self.batch_size = batch_size
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def model_name(self) -> str:
+        return "all-MiniLM-L6-v2" if "minilm" in self.model_path.lower() else self.model_path
+
+    def warm_up(self) -> None:
+        """Load the model (about a second); later calls do nothing."""
+        with self._lock:
+            if self._model is None:
+                from sentence_transformers import SentenceTransformer
+
+                self._model = SentenceTransformer(self.model_path, device="cpu")
+
+    def embed(self, texts: list[str], show_progress_bar: bool = False) -> np.ndarray:
+        """Return one float32 unit vector per text (rows), so a dot product is a cosine."""
+        self.warm_up()
+        vectors = self._model.encode(
+            texts,
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=show_progress_bar,
+        )
+        return np.asarray(vectors, dtype=np.float32)

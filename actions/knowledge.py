@@ -1,0 +1,191 @@
+"""Load the Markdown knowledge files and split them into retrievable chunks.
+
+A chunk is shaped like a BEIR corpus row / Haystack `Document`: `id`, `title`, `text`, `meta`.
+Chunks never cross a section boundary, so every chunk keeps the heading path it came from.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.DOTALL)
+HEADING = re.compile(r"^(#{1,6})\s+(.*\S)\s*$")
+LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+REQUIRED_FIELDS = ("title", "topics", "sources", "last_reviewed")
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One retrievable passage with the metadata needed to cite it."""
+
+    id: str
+    title: str
+    text: str
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def heading(self) -> str:
+        return self.meta.get("heading", "")
+
+    @property
+    def topics(self) -> list[str]:
+        return self.meta.get("topics", [])
+
+    @property
+    def sources(self) -> list[dict[str, str]]:
+        return self.meta.get("sources", [])
+
+    def embedding_text(self) -> str:
+        """Text that is embedded and indexed: heading path gives short passages their context."""
+        return f"{self.title}. {self.heading}. {self.text}"
+
+
+@dataclass(frozen=True)
+class Section:
+    heading_path: tuple[str, ...]
+    paragraphs: tuple[str, ...]
+
+
+class KnowledgeFileError(ValueError):
+    """A knowledge file is malformed (missing front matter or a required field)."""
+
+
+def parse_front_matter(raw: str, path: Path) -> tuple[dict[str, Any], str]:
+    """Split a file into its YAML front matter and Markdown body, checking required fields."""
+    match = FRONT_MATTER.match(raw)
+    if not match:
+        raise KnowledgeFileError(f"{path}: no front matter")
+    meta = yaml.safe_load(match.group(1)) or {}
+    missing = [name for name in REQUIRED_FIELDS if not meta.get(name)]
+    if missing:
+        raise KnowledgeFileError(f"{path}: front matter lacks {', '.join(missing)}")
+    for source in meta["sources"]:
+        if not (isinstance(source, dict) and source.get("title") and source.get("url")):
+            raise KnowledgeFileError(f"{path}: every source needs a title and a url")
+    return meta, raw[match.end() :]
+
+
+def split_sections(body: str) -> list[Section]:
+    """Group Markdown paragraphs under the heading path (h1 > h2 > ...) they belong to."""
+    sections: list[Section] = []
+    path: list[str] = []
+    paragraphs: list[str] = []
+    current: list[str] = []
+
+    def close_paragraph() -> None:
+        if current:
+            paragraphs.append(" ".join(current))
+            current.clear()
+
+    def close_section() -> None:
+        close_paragraph()
+        if paragraphs:
+            sections.append(Section(tuple(path), tuple(paragraphs)))
+            paragraphs.clear()
+
+    for line in body.splitlines():
+        heading = HEADING.match(line)
+        if heading:
+            close_section()
+            level = len(heading.group(1))
+            path[:] = [*path[: level - 1], heading.group(2)]
+        elif not line.strip():
+            close_paragraph()
+        elif LIST_ITEM.match(line):
+            close_paragraph()
+            item = LIST_ITEM.sub("", line).strip()
+            current.append(item if item.endswith((".", "?", "!", ":")) else item + ".")
+            close_paragraph()
+        else:
+            current.append(line.strip())
+    close_section()
+    return sections
+
+
+@lru_cache(maxsize=1)
+def _sentencizer() -> Any:
+    import spacy
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    return nlp
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentence segmentation with spaCy's rule-based sentencizer (no model download needed)."""
+    return [sent.text.strip() for sent in _sentencizer()(text).sents if sent.text.strip()]
+
+
+def window(sentences: list[str], split_length: int, split_overlap: int) -> list[list[str]]:
+    """Group sentences into windows of `split_length` that share `split_overlap` sentences."""
+    if split_length <= 0:
+        raise ValueError("split_length must be positive")
+    if not 0 <= split_overlap < split_length:
+        raise ValueError("split_overlap must be in [0, split_length)")
+    if len(sentences) <= split_length:
+        return [sentences] if sentences else []
+    step = split_length - split_overlap
+    starts = range(0, len(sentences) - split_overlap, step)
+    return [sentences[start : start + split_length] for start in starts]
+
+
+def slugify(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "section"
+
+
+def chunk_document(path: Path, split_length: int = 5, split_overlap: int = 1) -> list[Chunk]:
+    """Turn one knowledge file into chunks that carry file, heading path, topics and sources."""
+    meta, body = parse_front_matter(path.read_text(encoding="utf-8"), path)
+    doc_id = path.stem
+    chunks: list[Chunk] = []
+    seen: set[str] = set()
+    for section in split_sections(body):
+        sentences = [s for paragraph in section.paragraphs for s in split_sentences(paragraph)]
+        heading = " > ".join(section.heading_path[1:]) or meta["title"]
+        for n, group in enumerate(window(sentences, split_length, split_overlap)):
+            chunk_id = f"{doc_id}#{slugify(heading)}" + (f"-{n}" if n else "")
+            while chunk_id in seen:
+                chunk_id += "-x"
+            seen.add(chunk_id)
+            chunk_meta = {
+                "file": path.name,
+                "doc_id": doc_id,
+                "heading": heading,
+                "topics": list(meta["topics"]),
+                "sources": list(meta["sources"]),
+                "sentences": group,
+            }
+            chunks.append(Chunk(chunk_id, meta["title"], " ".join(group), chunk_meta))
+    return chunks
+
+
+def knowledge_files(knowledge_dir: Path) -> list[Path]:
+    files = sorted(knowledge_dir.glob("*.md"))
+    return [path for path in files if path.name.lower() != "readme.md"]
+
+
+def load_chunks(knowledge_dir: Path, split_length: int = 5, split_overlap: int = 1) -> list[Chunk]:
+    """Chunk every knowledge file, in a stable order."""
+    return [
+        chunk
+        for path in knowledge_files(knowledge_dir)
+        for chunk in chunk_document(path, split_length, split_overlap)
+    ]
+
+
+def content_hash(knowledge_dir: Path, *salts: object) -> str:
+    """Hash of every knowledge file's name and bytes plus the chunking settings."""
+    digest = hashlib.sha256()
+    for path in knowledge_files(knowledge_dir):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    for salt in salts:
+        digest.update(repr(salt).encode())
+    return digest.hexdigest()[:16]

@@ -1,0 +1,152 @@
+"""Hybrid retrieval: dense similarity plus BM25, re-ranked by the topic the NLU recognised."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import bm25s
+import numpy as np
+
+from actions.index import KnowledgeIndex
+from actions.knowledge import Chunk
+
+# Which knowledge topic each question intent is about; the retriever favours chunks on that topic.
+INTENT_TOPICS: dict[str, str] = {
+    "ask_what_is": "overview",
+    "ask_mast_cells": "mast_cells",
+    "ask_causes": "causes",
+    "ask_genetics": "genetics",
+    "ask_symptoms": "symptoms",
+    "ask_skin_signs": "skin",
+    "ask_types": "types",
+    "ask_diagnosis": "diagnosis",
+    "ask_treatment": "treatment",
+    "ask_triggers": "triggers",
+    "ask_anaphylaxis": "anaphylaxis",
+    "ask_prognosis": "prognosis",
+    "ask_prevalence": "prevalence",
+    "ask_children": "children",
+    "ask_related_conditions": "related",
+    "ask_living_with": "living",
+}
+
+MODES = ("hybrid", "dense", "lexical")
+TOKEN = re.compile(r"[a-z0-9]+")
+STOPWORDS = frozenset(
+    """
+    a about after all also am an and any are as at be been being but by can could do does did for
+    from get got had has have he her him his how i if in into is it its me my no not of on or our
+    she so some such than that the their them then there these they this those to too us was we
+    were what when where which who whom why will with would you your yours please tell know
+    """.split()
+)
+
+
+def stem(token: str) -> str:
+    """A deliberately small stemmer: enough to match plurals and common verb endings."""
+    for suffix, replacement in (("ies", "y"), ("sses", "ss"), ("ing", ""), ("ed", ""), ("s", "")):
+        if token.endswith(suffix) and len(token) - len(suffix) >= 3:
+            return token[: -len(suffix)] + replacement
+    return token
+
+
+def tokenize(text: str) -> list[str]:
+    return [stem(token) for token in TOKEN.findall(text.lower()) if token not in STOPWORDS]
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved chunk with its combined `score` and the two signals behind it."""
+
+    chunk: Chunk
+    score: float
+    dense: float
+    lexical: float
+
+
+class HybridRetriever:
+    """Ranks chunks of a `KnowledgeIndex` for a query whose embedding the caller computed."""
+
+    def __init__(
+        self,
+        index: KnowledgeIndex,
+        dense_weight: float = 0.7,
+        lexical_weight: float = 0.3,
+        topic_boost: float = 0.08,
+        term_boost: float = 0.03,
+    ) -> None:
+        if len(index) == 0:
+            raise ValueError("cannot retrieve from an empty index")
+        if dense_weight < 0 or lexical_weight < 0 or dense_weight + lexical_weight == 0:
+            raise ValueError("weights must be non-negative and not both zero")
+        self.index = index
+        self.dense_weight = dense_weight
+        self.lexical_weight = lexical_weight
+        self.topic_boost = topic_boost
+        self.term_boost = term_boost
+        self._bm25 = bm25s.BM25()
+        corpus_tokens = [tokenize(chunk.embedding_text()) or ["_"] for chunk in index.chunks]
+        self._bm25.index(corpus_tokens, show_progress=False)
+        self._texts = [chunk.embedding_text().lower() for chunk in index.chunks]
+
+    def lexical_scores(self, query: str) -> np.ndarray:
+        """BM25 scores scaled to [0, 1] by the best score for this query."""
+        tokens = [t for t in tokenize(query) if t in self._bm25.vocab_dict]
+        if not tokens:
+            return np.zeros(len(self.index), dtype=np.float32)
+        scores = np.asarray(self._bm25.get_scores(tokens), dtype=np.float32)
+        best = float(scores.max())
+        return scores / best if best > 0 else scores
+
+    def topic_scores(self, topics: Sequence[str]) -> np.ndarray:
+        """Full boost when the chunk's primary topic matches, half when a secondary one does."""
+        boosts = np.zeros(len(self.index), dtype=np.float32)
+        wanted = set(topics)
+        for row, chunk in enumerate(self.index.chunks):
+            if chunk.topics and chunk.topics[0] in wanted:
+                boosts[row] = self.topic_boost
+            elif wanted.intersection(chunk.topics):
+                boosts[row] = self.topic_boost / 2
+        return boosts
+
+    def term_scores(self, terms: Iterable[str]) -> np.ndarray:
+        """Boost chunks that mention the entities the NLU extracted (e.g. the form asked about)."""
+        boosts = np.zeros(len(self.index), dtype=np.float32)
+        for term in {t.lower() for t in terms if t and t.strip()}:
+            boosts += np.array([self.term_boost if term in text else 0.0 for text in self._texts])
+        return boosts
+
+    def retrieve(
+        self,
+        query: str,
+        query_embedding: np.ndarray,
+        topics: Sequence[str] = (),
+        terms: Iterable[str] = (),
+        top_k: int = 5,
+        mode: str = "hybrid",
+    ) -> list[Hit]:
+        """Return the `top_k` best hits, best first. `mode` selects a baseline for evaluation."""
+        if top_k <= 0:
+            raise ValueError("top_k must be positive")
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}")
+        dense = self.index.corpus_embeddings @ np.asarray(query_embedding, dtype=np.float32)
+        lexical = self.lexical_scores(query)
+        if mode == "dense":
+            combined = dense
+        elif mode == "lexical":
+            combined = lexical
+        else:
+            combined = (
+                self.dense_weight * dense
+                + self.lexical_weight * lexical
+                + self.topic_scores(topics)
+                + self.term_scores(terms)
+            )
+        order = np.argsort(-combined, kind="stable")[:top_k]
+        return [
+            Hit(self.index.chunks[i], float(combined[i]), float(dense[i]), float(lexical[i]))
+            for i in order
+        ]

@@ -1,0 +1,88 @@
+"""The question-answering service: embedder, index, retriever and composer, loaded once."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterable
+
+from actions.answer import Answer, compose_answer
+from actions.embedding import TextEmbedder
+from actions.index import KnowledgeIndex, load_or_build_index
+from actions.retrieval import INTENT_TOPICS, Hit, HybridRetriever
+from actions.settings import Settings, default_model_path, load_settings
+
+logger = logging.getLogger(__name__)
+
+
+class QuestionAnswerer:
+    """Answers a question from the knowledge base; call `warm_up()` before serving traffic."""
+
+    def __init__(self, settings: Settings, embedder: TextEmbedder | None = None) -> None:
+        self.settings = settings
+        self.embedder = embedder or TextEmbedder(settings.model_path or default_model_path())
+        self.index: KnowledgeIndex | None = None
+        self.retriever: HybridRetriever | None = None
+        self._lock = threading.Lock()
+
+    def warm_up(self) -> None:
+        """Load the model and the index (building it if the knowledge changed); idempotent."""
+        with self._lock:
+            if self.retriever is not None:
+                return
+            started = time.perf_counter()
+            self.embedder.warm_up()
+            self.index, built = load_or_build_index(
+                self.settings.knowledge_dir,
+                self.settings.index_dir,
+                self.embedder,
+                self.settings.split_length,
+                self.settings.split_overlap,
+            )
+            self.retriever = HybridRetriever(self.index)
+            logger.info(
+                "knowledge index %s %s: %d chunks in %.1f s",
+                self.index.key,
+                "built" if built else "loaded",
+                len(self.index),
+                time.perf_counter() - started,
+            )
+
+    def search(
+        self,
+        question: str,
+        intent: str | None = None,
+        terms: Iterable[str] = (),
+        top_k: int | None = None,
+        mode: str = "hybrid",
+    ) -> list[Hit]:
+        self.warm_up()
+        assert self.retriever is not None
+        query_embedding = self.embedder.embed([question])[0]
+        topics = [INTENT_TOPICS[intent]] if intent in INTENT_TOPICS else []
+        return self.retriever.retrieve(
+            question,
+            query_embedding,
+            topics=topics,
+            terms=terms,
+            top_k=top_k or self.settings.top_k,
+            mode=mode,
+        )
+
+    def answer(self, question: str, intent: str | None = None, terms: Iterable[str] = ()) -> Answer:
+        hits = self.search(question, intent, terms)
+        return compose_answer(hits, self.settings.abstain_below, self.settings.max_answer_sentences)
+
+
+_service: QuestionAnswerer | None = None
+_service_lock = threading.Lock()
+
+
+def get_service() -> QuestionAnswerer:
+    """The process-wide service, created on first use (never at import time)."""
+    global _service
+    with _service_lock:
+        if _service is None:
+            _service = QuestionAnswerer(load_settings())
+        return _service

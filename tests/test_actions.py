@@ -1,0 +1,104 @@
+"""The custom action with real Rasa SDK objects: a fake model on test data, then the real thing."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import actions as actions_module
+from actions.actions import MAX_QUESTION_CHARS, ActionAnswerQuestion
+from actions.service import QuestionAnswerer
+from actions.settings import load_settings
+
+
+def tracker_for(text: str, intent: str = "ask_what_is", entities: list | None = None) -> Tracker:
+    message = {
+        "text": text,
+        "intent": {"name": intent, "confidence": 0.9},
+        "entities": entities or [],
+    }
+    events = [{"event": "user", "text": text, "parse_data": message}]
+    return Tracker("tester", {}, message, events, False, None, {}, "action_listen")
+
+
+def run_action(text: str, intent: str = "ask_what_is", entities: list | None = None) -> list[str]:
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(
+        ActionAnswerQuestion().run(dispatcher, tracker_for(text, intent, entities), {})
+    )
+    assert events == []
+    return [message["text"] for message in dispatcher.messages]
+
+
+@pytest.fixture
+def fake_service(
+    monkeypatch, knowledge_dir: Path, tmp_path: Path, fake_embedder
+) -> QuestionAnswerer:
+    settings = replace(load_settings(), knowledge_dir=knowledge_dir, index_dir=tmp_path / "index")
+    service = QuestionAnswerer(settings, embedder=fake_embedder)
+    monkeypatch.setattr(actions_module, "get_service", lambda: service)
+    return service
+
+
+def test_action_answers_with_the_passage_and_its_source(fake_service) -> None:
+    [reply] = run_action("How should I clean a gizmo?", intent="ask_treatment")
+    assert "dry cloth" in reply
+    assert "[Gizmo Guide](https://example.org/gizmos)" in reply
+
+
+@pytest.fixture
+def answer_spy(fake_service, monkeypatch) -> dict:
+    """Records what the action asks the service, then lets the service answer."""
+    seen: dict = {}
+    original = fake_service.answer
+
+    def spy(question, intent=None, terms=()):
+        seen.update(question=question, intent=intent, terms=list(terms))
+        return original(question, intent, terms)
+
+    monkeypatch.setattr(fake_service, "answer", spy)
+    return seen
+
+
+def test_action_passes_intent_and_entities_to_retrieval(answer_spy) -> None:
+    run_action("widgets?", "ask_types", [{"entity": "form", "value": "copper widget"}])
+    assert answer_spy == {"question": "widgets?", "intent": "ask_types", "terms": ["copper widget"]}
+
+
+def test_empty_message_gets_a_clear_reply(answer_spy) -> None:
+    [reply] = run_action("   ")
+    assert "didn't catch a question" in reply
+    assert answer_spy == {}
+
+
+def test_huge_message_is_truncated_not_fatal(answer_spy) -> None:
+    [reply] = run_action("gizmo " * 5000)
+    assert len(answer_spy["question"]) == MAX_QUESTION_CHARS
+    assert reply
+
+
+@pytest.fixture(scope="module")
+def real_service() -> QuestionAnswerer:
+    service = QuestionAnswerer(load_settings())
+    service.warm_up()
+    return service
+
+
+@pytest.mark.model
+def test_real_model_names_kit_for_causes(real_service, monkeypatch) -> None:
+    monkeypatch.setattr(actions_module, "get_service", lambda: real_service)
+    [reply] = run_action("What causes mastocytosis?", intent="ask_causes")
+    assert "KIT" in reply
+    assert "](https://" in reply.split("\n\n")[-1]
+
+
+@pytest.mark.model
+def test_real_model_abstains_off_topic(real_service, monkeypatch) -> None:
+    monkeypatch.setattr(actions_module, "get_service", lambda: real_service)
+    [reply] = run_action("What is the capital of Peru?", intent="ask_what_is")
+    assert reply.startswith("I don't know that")

@@ -1,0 +1,42 @@
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from actions.index import KnowledgeIndex, build_index, load_or_build_index
+
+
+def test_index_is_reused_until_knowledge_changes(
+    knowledge_dir: Path, tmp_path: Path, fake_embedder
+) -> None:
+    index_dir = tmp_path / "index"
+    first, built = load_or_build_index(knowledge_dir, index_dir, fake_embedder, 3, 1)
+    assert built and len(first) > 0
+    again, built = load_or_build_index(knowledge_dir, index_dir, fake_embedder, 3, 1)
+    assert not built
+    assert [c.id for c in again.chunks] == [c.id for c in first.chunks]
+    np.testing.assert_allclose(again.corpus_embeddings, first.corpus_embeddings)
+
+    (knowledge_dir / "beta.md").unlink()
+    smaller, built = load_or_build_index(knowledge_dir, index_dir, fake_embedder, 3, 1)
+    assert built and len(smaller) < len(first)
+    assert [p.name for p in index_dir.iterdir()] == [smaller.key]  # stale cache removed
+
+
+def test_corrupt_cache_is_rebuilt(knowledge_dir: Path, tmp_path: Path, fake_embedder) -> None:
+    index_dir = tmp_path / "index"
+    index, _ = load_or_build_index(knowledge_dir, index_dir, fake_embedder, 3, 1)
+    (index_dir / index.key / "chunks.json").write_text("[]")
+    _, built = load_or_build_index(knowledge_dir, index_dir, fake_embedder, 3, 1)
+    assert built
+
+
+def test_mismatched_embeddings_are_rejected(knowledge_dir: Path, fake_embedder) -> None:
+    index = build_index(knowledge_dir, fake_embedder, 3, 1)
+    with pytest.raises(ValueError, match="corrupt"):
+        KnowledgeIndex(index.chunks, index.corpus_embeddings[:1])
+
+
+def test_empty_knowledge_is_an_error(tmp_path: Path, fake_embedder) -> None:
+    with pytest.raises(ValueError, match="no knowledge"):
+        build_index(tmp_path, fake_embedder, 3, 1)

@@ -1,0 +1,89 @@
+from pathlib import Path
+
+import pytest
+
+from actions.knowledge import (
+    KnowledgeFileError,
+    chunk_document,
+    content_hash,
+    load_chunks,
+    parse_front_matter,
+    split_sections,
+    window,
+)
+from actions.settings import PROJECT_ROOT
+
+
+def test_front_matter_is_parsed_and_checked(tmp_path: Path) -> None:
+    meta, body = parse_front_matter(
+        "---\ntitle: T\ntopics: [overview]\nsources:\n  - title: S\n    url: https://x.org\n"
+        "last_reviewed: 2026-01-01\n---\n# T\ntext\n",
+        tmp_path / "t.md",
+    )
+    assert meta["title"] == "T" and body.startswith("# T")
+    with pytest.raises(KnowledgeFileError, match="no front matter"):
+        parse_front_matter("# no front matter", tmp_path / "x.md")
+    with pytest.raises(KnowledgeFileError, match="sources"):
+        parse_front_matter("---\ntitle: T\ntopics: [a]\nlast_reviewed: x\n---\n", tmp_path / "y.md")
+    with pytest.raises(KnowledgeFileError, match="title and a url"):
+        parse_front_matter(
+            "---\ntitle: T\ntopics: [a]\nsources: [{title: S}]\nlast_reviewed: x\n---\n",
+            tmp_path / "z.md",
+        )
+
+
+def test_sections_keep_their_heading_path() -> None:
+    body = "# Doc\n\n## First\nOne line\ncontinues.\n\nSecond para.\n\n### Deeper\nDeep text.\n"
+    sections = split_sections(body)
+    assert [s.heading_path for s in sections] == [("Doc", "First"), ("Doc", "First", "Deeper")]
+    assert sections[0].paragraphs == ("One line continues.", "Second para.")
+
+
+def test_window_overlaps_and_validates() -> None:
+    sentences = list("abcdefg")
+    assert window(sentences, 3, 1) == [list("abc"), list("cde"), list("efg")]
+    assert window(list("ab"), 3, 1) == [list("ab")]
+    assert window([], 3, 1) == []
+    with pytest.raises(ValueError):
+        window(sentences, 0, 0)
+    with pytest.raises(ValueError):
+        window(sentences, 2, 2)
+
+
+def test_chunks_carry_metadata_and_never_cross_sections(knowledge_dir: Path) -> None:
+    chunks = chunk_document(knowledge_dir / "alpha.md", split_length=2, split_overlap=0)
+    ids = [c.id for c in chunks]
+    assert ids == [
+        "alpha#what-a-widget-is",
+        "alpha#what-a-widget-is-1",
+        "alpha#where-widgets-live",
+        "alpha#where-widgets-live-1",
+    ]
+    first = chunks[0]
+    assert first.text == "A widget is a small blue gadget. Widgets are made of copper."
+    assert first.heading == "What a widget is"
+    assert first.topics == ["overview"]
+    assert first.sources == [{"title": "Widget Society", "url": "https://example.org/widgets"}]
+    # list items become sentences of their own
+    assert chunks[3].meta["sentences"] == ["They avoid water."]
+
+
+def test_content_hash_changes_with_content_and_settings(knowledge_dir: Path) -> None:
+    before = content_hash(knowledge_dir, 5, 1)
+    assert content_hash(knowledge_dir, 5, 1) == before
+    assert content_hash(knowledge_dir, 4, 1) != before
+    (knowledge_dir / "alpha.md").write_text(
+        (knowledge_dir / "alpha.md").read_text() + "\nMore.\n", "utf-8"
+    )
+    assert content_hash(knowledge_dir, 5, 1) != before
+
+
+def test_every_real_knowledge_file_parses_with_sources() -> None:
+    chunks = load_chunks(PROJECT_ROOT / "knowledge")
+    files = {c.meta["file"] for c in chunks}
+    assert len(files) >= 15
+    assert len({c.id for c in chunks}) == len(chunks)
+    for chunk in chunks:
+        assert chunk.sources, chunk.id
+        assert all(s["url"].startswith("https://") for s in chunk.sources), chunk.id
+        assert chunk.text.strip() and "#" not in chunk.text, chunk.id
