@@ -22,8 +22,8 @@ export TRANSFORMERS_OFFLINE := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 export ACTION_ENDPOINT_URL ?= http://127.0.0.1:$(ACTIONS_PORT)/webhook
 
-TRAINING_DATA := config.yml $(wildcard bot/*.yml) $(wildcard nlu_data/*.yml)
-RASA_PATHS    := --config config.yml --domain bot/domain.yml --data bot nlu_data
+TRAINING_DATA := config.yml bot/domain.yml bot/stories.yml bot/rules.yml $(wildcard nlu_data/*.yml)
+RASA_PATHS    := --config config.yml --domain bot/domain.yml --data bot/stories.yml bot/rules.yml nlu_data
 RUN_ACTIONS   := $(PY) -m actions.server --port $(ACTIONS_PORT)
 RUN_RASA      := $(RASA) run --model $(MODEL) --endpoints bot/endpoints.yml \
                  --credentials bot/credentials.yml --port $(RASA_PORT) --cors "$(CORS_ORIGINS)"
@@ -62,12 +62,12 @@ run: setup ## Start the action server, Rasa (REST + socket.io); Ctrl-C stops all
 	  --service rasa 'http://127.0.0.1:$(RASA_PORT)/' '$(RUN_RASA)'
 
 lint: venv ## ruff lint and format check
-	$(BIN)/ruff check actions scripts tests
-	$(BIN)/ruff format --check actions scripts tests
+	$(BIN)/ruff check actions bot scripts tests
+	$(BIN)/ruff format --check actions bot scripts tests
 
 format: venv ## Apply ruff fixes and formatting
-	$(BIN)/ruff check --fix actions scripts tests
-	$(BIN)/ruff format actions scripts tests
+	$(BIN)/ruff check --fix actions bot scripts tests
+	$(BIN)/ruff format actions bot scripts tests
 
 pytest: setup ## Unit, integration and end-to-end tests
 	$(PY) -m pytest

@@ -37,8 +37,9 @@ def select_hits(hits: list[Hit], close_margin: float = 0.04) -> list[Hit]:
     return chosen
 
 
-def format_sources(sources: list[dict[str, str]]) -> str:
-    links = [f"[{source['title']}]({source['url']})" for source in sources]
+def format_sources(sources: list[dict[str, str]], limit: int = 3) -> str:
+    """Markdown links to the first `limit` sources (a file lists its main sources first)."""
+    links = [f"[{source['title']}]({source['url']})" for source in sources[:limit]]
     label = "Source" if len(links) == 1 else "Sources"
     return f"{label}: " + "; ".join(links)
 

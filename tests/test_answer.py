@@ -53,3 +53,13 @@ def test_weak_retrieval_abstains_and_offers_topics() -> None:
 
 def test_no_hits_abstains() -> None:
     assert compose_answer([], abstain_below=0.3).abstained
+
+
+def test_at_most_three_sources_are_linked() -> None:
+    sources = [{"title": f"S{n}", "url": f"https://s{n}.example"} for n in range(5)]
+    meta = {"doc_id": "doc", "sentences": ["Fact."], "sources": sources, "topics": []}
+    answer = compose_answer([Hit(Chunk("doc#a", "T", "Fact.", meta), 0.9, 0.8, 0.5)], 0.3)
+    assert answer.text.endswith(
+        "Sources: [S0](https://s0.example); [S1](https://s1.example); [S2](https://s2.example)"
+    )
+    assert answer.sources == sources

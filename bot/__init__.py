@@ -1,0 +1,1 @@
+"""Rasa assistant definition; `bot.components` holds the project's custom NLU component."""

@@ -1,0 +1,108 @@
+"""Retrieval benchmark: recall@1/3/5 and MRR of the hybrid retriever against two baselines.
+
+The questions in tests/retrieval_benchmark.yml are classified by the trained Rasa NLU model (as in
+production, so a wrong intent costs what it costs in real use), then retrieved in three modes:
+hybrid (what the assistant uses), dense only and lexical (BM25) only.
+
+Usage: python -m scripts.eval_retrieval [--model models/mastobot.tar.gz] [--floor FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+from tqdm import tqdm
+
+from actions.service import QuestionAnswerer
+from actions.settings import PROJECT_ROOT, load_settings
+
+BENCHMARK = PROJECT_ROOT / "tests" / "retrieval_benchmark.yml"
+FLOOR = PROJECT_ROOT / "tests" / "retrieval_floor.json"
+REPORT = PROJECT_ROOT / "reports" / "retrieval.json"
+KS = (1, 3, 5)
+MODES = ("hybrid", "dense", "lexical")
+
+
+def load_benchmark(path: Path) -> list[dict[str, Any]]:
+    return yaml.safe_load(path.read_text("utf-8"))["questions"]
+
+
+def first_relevant_rank(ranked_ids: list[str], gold: set[str]) -> int | None:
+    """1-based rank of the first gold chunk, or None if none was retrieved."""
+    return next((rank for rank, cid in enumerate(ranked_ids, 1) if cid in gold), None)
+
+
+def score_ranks(ranks: list[int | None]) -> dict[str, float]:
+    """Recall@k (a gold chunk in the top k) and mean reciprocal rank."""
+    count = len(ranks)
+    metrics: dict[str, float] = {"queries": count}
+    for k in KS:
+        metrics[f"recall@{k}"] = round(sum(1 for r in ranks if r and r <= k) / count, 4)
+    metrics["mrr"] = round(sum(1.0 / r for r in ranks if r) / count, 4)
+    return metrics
+
+
+def parse_with_nlu(model_path: Path, questions: list[str]) -> list[dict[str, Any]]:
+    """Intent and entities for each question from the trained Rasa model."""
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(str(model_path))
+
+    async def parse_all() -> list[dict[str, Any]]:
+        return [await agent.parse_message(q) for q in tqdm(questions, desc="NLU", unit="q")]
+
+    return asyncio.run(parse_all())
+
+
+def evaluate(
+    service: QuestionAnswerer, items: list[dict[str, Any]], parses: list[dict[str, Any]]
+) -> dict[str, Any]:
+    ranks: dict[str, list[int | None]] = {mode: [] for mode in MODES}
+    intent_correct = 0
+    for item, parse in tqdm(list(zip(items, parses, strict=True)), desc="retrieval", unit="q"):
+        intent = (parse.get("intent") or {}).get("name")
+        intent_correct += intent == item["intent"]
+        terms = [str(e["value"]) for e in parse.get("entities", []) if e.get("value")]
+        for mode in MODES:
+            hits = service.search(item["question"], intent, terms, top_k=10, mode=mode)
+            ranks[mode].append(first_relevant_rank([h.chunk.id for h in hits], set(item["gold"])))
+    report: dict[str, Any] = score_ranks(ranks["hybrid"])
+    report["nlu_intent_accuracy"] = round(intent_correct / len(items), 4)
+    report["baselines"] = {mode: score_ranks(ranks[mode]) for mode in ("dense", "lexical")}
+    return report
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", type=Path, default=PROJECT_ROOT / "models" / "mastobot.tar.gz")
+    parser.add_argument("--floor", type=Path, help="fail if recall@3 is below this file's value")
+    args = parser.parse_args()
+    items = load_benchmark(BENCHMARK)
+    parses = parse_with_nlu(args.model, [item["question"] for item in items])
+    service = QuestionAnswerer(load_settings())
+    report = evaluate(service, items, parses)
+    REPORT.parent.mkdir(parents=True, exist_ok=True)
+    REPORT.write_text(json.dumps(report, indent=2) + "\n", "utf-8")
+    print(
+        f"{'mode':10} {'R@1':>6} {'R@3':>6} {'R@5':>6} {'MRR':>6}   ({report['queries']} queries)"
+    )
+    for name, row in [("hybrid", report), *report["baselines"].items()]:
+        print(
+            f"{name:10} "
+            + " ".join(f"{row[m]:6.3f}" for m in ("recall@1", "recall@3", "recall@5", "mrr"))
+        )
+    print(f"NLU intent accuracy here: {report['nlu_intent_accuracy']:.3f}; wrote {REPORT}")
+    if args.floor:
+        floor = json.loads(args.floor.read_text("utf-8"))["recall@3"]
+        if report["recall@3"] < floor:
+            sys.exit(f"recall@3 {report['recall@3']:.3f} is below the recorded floor {floor:.3f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,115 @@
+"""End to end: `make run` starts both servers; questions asked over REST get grounded answers."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import requests
+
+from actions.settings import PROJECT_ROOT
+
+pytestmark = pytest.mark.stack
+START_TIMEOUT = 240
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Stack:
+    def __init__(self, rasa_port: int, actions_port: int) -> None:
+        self.rasa = f"http://127.0.0.1:{rasa_port}"
+        self.actions = f"http://127.0.0.1:{actions_port}"
+
+    def ask(self, text: str, sender: str | None = None) -> list[dict]:
+        response = requests.post(
+            f"{self.rasa}/webhooks/rest/webhook",
+            json={"sender": sender or uuid.uuid4().hex, "message": text},
+            timeout=30,
+        )
+        response.raise_for_status()
+        return response.json()
+
+    def answer_text(self, text: str, sender: str | None = None) -> str:
+        return "\n".join(message.get("text", "") for message in self.ask(text, sender))
+
+
+def wait_until_ready(stack: Stack, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "make run exited early"
+        try:
+            health = requests.get(f"{stack.actions}/health", timeout=2)
+            if health.ok and stack.ask("hello"):
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(1)
+    raise TimeoutError("the stack did not become ready")
+
+
+@pytest.fixture(scope="module")
+def stack() -> Iterator[Stack]:
+    rasa_port, actions_port = free_port(), free_port()
+    env = {**os.environ, "RASA_PORT": str(rasa_port), "ACTIONS_PORT": str(actions_port)}
+    env.pop("ACTION_ENDPOINT_URL", None)
+    env.pop("MAKEFLAGS", None)
+    process = subprocess.Popen(
+        ["make", "--no-print-directory", "run"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        start_new_session=True,
+    )
+    running = Stack(rasa_port, actions_port)
+    try:
+        wait_until_ready(running, process)
+        yield running
+    finally:
+        os.killpg(process.pid, signal.SIGINT)
+        process.wait(timeout=60)
+    for port in (rasa_port, actions_port):
+        with socket.socket() as sock:
+            assert sock.connect_ex(("127.0.0.1", port)) != 0, f"port {port} still open after Ctrl-C"
+
+
+def test_action_server_health(stack: Stack) -> None:
+    response = requests.get(f"{stack.actions}/health", timeout=5)
+    assert response.json() == {"status": "ok"}
+
+
+def test_causes_answer_names_kit_and_its_source(stack: Stack) -> None:
+    reply = stack.answer_text("What causes mastocytosis?")
+    assert "KIT" in reply
+    assert "](https://" in reply
+
+
+def test_misspelt_question_is_still_answered_from_the_knowledge_base(stack: Stack) -> None:
+    reply = stack.answer_text("wat are the simptoms of mastocytosis")
+    assert "](https://" in reply
+    assert any(word in reply.lower() for word in ("flushing", "itch", "diarrh"))
+
+
+def test_greeting_says_it_is_not_medical_advice(stack: Stack) -> None:
+    assert "not medical advice" in stack.answer_text("hello")
+
+
+def test_emergency_is_answered_with_what_to_do_now(stack: Stack) -> None:
+    sender = uuid.uuid4().hex
+    stack.answer_text("what is mastocytosis", sender)
+    reply = stack.answer_text("my throat is swelling and I can't breathe", sender)
+    assert reply.startswith("This may be anaphylaxis")
+    assert "Call emergency services" in reply
+
+
+def test_off_topic_question_is_not_answered_from_the_knowledge_base(stack: Stack) -> None:
+    reply = stack.answer_text("who won the football world cup in 1998?")
+    assert "](https://" not in reply
