@@ -20,6 +20,7 @@ export SENTRY_DSN :=
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
+export PYTHONPATH := $(CURDIR)
 export ACTION_ENDPOINT_URL ?= http://127.0.0.1:$(ACTIONS_PORT)/webhook
 
 TRAINING_DATA := config.yml bot/domain.yml bot/stories.yml bot/rules.yml $(wildcard nlu_data/*.yml)
@@ -76,8 +77,9 @@ validate: venv ## rasa data validate
 	$(RASA) data validate $(RASA_PATHS) --fail-on-warnings
 
 test-stories: setup ## Rasa test stories and held-out NLU examples
-	$(RASA) test --model $(MODEL) --stories tests/test_stories.yml --nlu tests/test_nlu.yml \
-	  --endpoints bot/endpoints.yml --out reports/rasa-test --fail-on-prediction-errors
+	$(RASA) test --model $(MODEL) --domain bot/domain.yml --stories tests/test_stories.yml \
+	  --nlu tests/test_nlu.yml --endpoints bot/endpoints.yml --out reports/rasa-test \
+	  --fail-on-prediction-errors
 
 test: lint validate pytest test-stories ## Everything CI runs
 

@@ -113,3 +113,4 @@ def test_emergency_is_answered_with_what_to_do_now(stack: Stack) -> None:
 def test_off_topic_question_is_not_answered_from_the_knowledge_base(stack: Stack) -> None:
     reply = stack.answer_text("who won the football world cup in 1998?")
     assert "](https://" not in reply
+    assert "only help with questions about mastocytosis" in reply or "I don't know that" in reply
