@@ -1,8 +1,12 @@
-"""A Rasa NLU featurizer that adds all-MiniLM-L6-v2 sentence embeddings to every message.
+"""The project's custom Rasa NLU components.
 
-Word and character n-grams only know the wording of the training examples; a sentence embedding
-also knows that "why did I get this" and "what causes it" mean much the same. DIET gets both.
-The model is the one the action server uses, loaded from its Python package (no download).
+`SentenceEmbeddingFeaturizer` adds all-MiniLM-L6-v2 sentence embeddings to every message: word and
+character n-grams only know the wording of the training examples, while a sentence embedding also
+knows that "why did I get this" and "what causes it" mean much the same. DIET gets both. The model
+is the one the action server uses, loaded from its Python package (no download).
+
+`EmergencySafetyNet` makes sure a message describing anaphylaxis now is classified `emergency`,
+whatever the statistical classifier said.
 """
 
 from __future__ import annotations
@@ -16,13 +20,23 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.constants import FEATURIZER_CLASS_ALIAS
 from rasa.nlu.featurizers.dense_featurizer.dense_featurizer import DenseFeaturizer
-from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, TEXT
+from rasa.shared.nlu.constants import (
+    FEATURE_TYPE_SENTENCE,
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
 from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from actions.embedding import TextEmbedder
+from actions.safety import is_emergency
 from actions.settings import default_model_path
+
+EMERGENCY_INTENT = "emergency"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
@@ -78,3 +92,38 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
             self._config[FEATURIZER_CLASS_ALIAS],
         )
         message.add_features(features)
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class EmergencySafetyNet(GraphComponent):
+    """Overrides the intent with `emergency` when the text matches actions.safety's patterns.
+
+    Place it after the intent classifier and before the FallbackClassifier.
+    """
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> EmergencySafetyNet:
+        return cls()
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            if is_emergency(message.get(TEXT) or ""):
+                self._mark_emergency(message)
+        return messages
+
+    @staticmethod
+    def _mark_emergency(message: Message) -> None:
+        top = {INTENT_NAME_KEY: EMERGENCY_INTENT, PREDICTED_CONFIDENCE_KEY: 1.0}
+        ranking = [
+            intent
+            for intent in message.get(INTENT_RANKING_KEY) or []
+            if intent.get(INTENT_NAME_KEY) != EMERGENCY_INTENT
+        ]
+        message.set(INTENT, top, add_to_output=True)
+        message.set(INTENT_RANKING_KEY, [top, *ranking], add_to_output=True)

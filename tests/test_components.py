@@ -1,0 +1,37 @@
+"""The custom Rasa NLU components in bot/components.py, on real Rasa Message objects."""
+
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.components import EmergencySafetyNet, SentenceEmbeddingFeaturizer
+
+
+def message(text: str, intent: str = "ask_anaphylaxis") -> Message:
+    msg = Message(data={"text": text})
+    msg.set("intent", {"name": intent, "confidence": 0.9}, add_to_output=True)
+    ranking = [{"name": intent, "confidence": 0.9}, {"name": "emergency", "confidence": 0.05}]
+    msg.set("intent_ranking", ranking, add_to_output=True)
+    return msg
+
+
+def test_safety_net_overrides_the_classifier_for_signs_happening_now() -> None:
+    urgent, question = (
+        message("my wife is having anaphylaxis right now"),
+        message("what is anaphylaxis"),
+    )
+    EmergencySafetyNet().process([urgent, question])
+    assert urgent.get("intent") == {"name": "emergency", "confidence": 1.0}
+    assert [i["name"] for i in urgent.get("intent_ranking")] == ["emergency", "ask_anaphylaxis"]
+    assert question.get("intent")["name"] == "ask_anaphylaxis"
+
+
+def test_featurizer_adds_one_sentence_vector_per_message(fake_embedder) -> None:
+    featurizer = SentenceEmbeddingFeaturizer(
+        {**SentenceEmbeddingFeaturizer.get_default_config(), "alias": "minilm"}, "featurizer"
+    )
+    featurizer.embedder = fake_embedder
+    with_text, empty = Message(data={"text": "what causes it"}), Message(data={"text": "  "})
+    featurizer.process([with_text, empty])
+    sequence, sentence = with_text.get_dense_features("text")
+    assert sequence is None
+    assert sentence.features.shape == (1, fake_embedder.dimensions)
+    assert empty.get_dense_features("text") == (None, None)
