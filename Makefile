@@ -29,7 +29,8 @@ RUN_ACTIONS   := $(PY) -m actions.server --port $(ACTIONS_PORT)
 RUN_RASA      := $(RASA) run --model $(MODEL) --endpoints bot/endpoints.yml \
                  --credentials bot/credentials.yml --port $(RASA_PORT) --cors "$(CORS_ORIGINS)"
 
-.PHONY: help setup venv train index run test lint format pytest validate test-stories clean
+.PHONY: help setup venv train index run test lint format pytest validate test-stories \
+        eval-retrieval retrieval-floor clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -81,7 +82,13 @@ test-stories: setup ## Rasa test stories and held-out NLU examples
 	  --nlu tests/test_nlu.yml --endpoints bot/endpoints.yml --out reports/rasa-test \
 	  --fail-on-prediction-errors
 
-test: lint validate pytest test-stories ## Everything CI runs
+eval-retrieval: setup ## Retrieval benchmark: recall@k and MRR against dense-only and BM25-only
+	$(PY) -m scripts.eval_retrieval
+
+retrieval-floor: setup ## Fail if retrieval recall@3 fell below tests/retrieval_floor.json
+	$(PY) -m scripts.eval_retrieval --floor tests/retrieval_floor.json
+
+test: lint validate pytest test-stories retrieval-floor ## Everything CI runs
 
 clean: ## Remove trained models, the index and reports (keeps the virtualenv)
 	rm -rf models build reports .rasa

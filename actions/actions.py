@@ -8,7 +8,7 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.service import get_service
+from actions.service import get_service, retrieval_intent
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ class ActionAnswerQuestion(Action):
         if not question:
             dispatcher.utter_message(text=EMPTY_QUESTION_REPLY)
             return []
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        intent = retrieval_intent(tracker.latest_message)
         answer = get_service().answer(question, intent=intent, terms=entity_terms(tracker))
         logger.info("answered %r (intent %s) from %s", question[:80], intent, answer.chunk_ids)
         dispatcher.utter_message(text=answer.text)

@@ -17,18 +17,37 @@ logger = logging.getLogger(__name__)
 
 CHUNKS_FILE = "chunks.json"
 EMBEDDINGS_FILE = "corpus_embeddings.npy"
+QUESTION_EMBEDDINGS_FILE = "question_embeddings.npy"
 
 
 class KnowledgeIndex:
-    """Chunks and their `corpus_embeddings` (one unit-length row per chunk)."""
+    """Chunks with their `corpus_embeddings` (a unit-length row each) and `question_embeddings`.
 
-    def __init__(self, chunks: list[Chunk], corpus_embeddings: np.ndarray, key: str = "") -> None:
+    Row i of `question_embeddings` embeds an example question of chunk `question_owner[i]`.
+    """
+
+    def __init__(
+        self,
+        chunks: list[Chunk],
+        corpus_embeddings: np.ndarray,
+        question_embeddings: np.ndarray | None = None,
+        key: str = "",
+    ) -> None:
         if len(chunks) != len(corpus_embeddings):
             raise ValueError(
                 f"{len(chunks)} chunks but {len(corpus_embeddings)} embeddings: index is corrupt"
             )
+        owners = [row for row, chunk in enumerate(chunks) for _ in chunk.questions]
+        if question_embeddings is None:
+            question_embeddings = np.zeros((0, corpus_embeddings.shape[1]), dtype=np.float32)
+        if len(owners) != len(question_embeddings):
+            raise ValueError(
+                f"{len(owners)} questions, {len(question_embeddings)} embeddings: index is corrupt"
+            )
         self.chunks = chunks
         self.corpus_embeddings = corpus_embeddings
+        self.question_embeddings = question_embeddings
+        self.question_owner = np.asarray(owners, dtype=np.int64)
         self.key = key
 
     def __len__(self) -> int:
@@ -42,6 +61,7 @@ class KnowledgeIndex:
         rows = [asdict(chunk) for chunk in self.chunks]
         (tmp / CHUNKS_FILE).write_text(json.dumps(rows, ensure_ascii=False, indent=1), "utf-8")
         np.save(tmp / EMBEDDINGS_FILE, self.corpus_embeddings)
+        np.save(tmp / QUESTION_EMBEDDINGS_FILE, self.question_embeddings)
         shutil.rmtree(folder, ignore_errors=True)
         tmp.rename(folder)
 
@@ -49,7 +69,9 @@ class KnowledgeIndex:
     def load(cls, folder: Path) -> KnowledgeIndex:
         rows = json.loads((folder / CHUNKS_FILE).read_text("utf-8"))
         chunks = [Chunk(**row) for row in rows]
-        return cls(chunks, np.load(folder / EMBEDDINGS_FILE), key=folder.name)
+        corpus_embeddings = np.load(folder / EMBEDDINGS_FILE)
+        question_embeddings = np.load(folder / QUESTION_EMBEDDINGS_FILE)
+        return cls(chunks, corpus_embeddings, question_embeddings, key=folder.name)
 
 
 def index_key(knowledge_dir: Path, model_name: str, split_length: int, split_overlap: int) -> str:
@@ -70,8 +92,10 @@ def build_index(
         raise ValueError(f"no knowledge chunks found in {knowledge_dir}")
     texts = [chunk.embedding_text() for chunk in chunks]
     corpus_embeddings = embedder.embed(texts, show_progress_bar=show_progress_bar)
+    questions = [question for chunk in chunks for question in chunk.questions]
+    question_embeddings = embedder.embed(questions) if questions else None
     key = index_key(knowledge_dir, embedder.model_name, split_length, split_overlap)
-    return KnowledgeIndex(chunks, corpus_embeddings, key=key)
+    return KnowledgeIndex(chunks, corpus_embeddings, question_embeddings, key=key)
 
 
 def load_or_build_index(

@@ -18,6 +18,8 @@ import yaml
 FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.DOTALL)
 HEADING = re.compile(r"^(#{1,6})\s+(.*\S)\s*$")
 LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+QUESTIONS_START = "<!-- questions:"
+COMMENT_END = "-->"
 REQUIRED_FIELDS = ("title", "topics", "sources", "last_reviewed")
 
 
@@ -42,6 +44,11 @@ class Chunk:
     def sources(self) -> list[dict[str, str]]:
         return self.meta.get("sources", [])
 
+    @property
+    def questions(self) -> list[str]:
+        """Questions, in users' words, that this chunk's section answers (retrieval only)."""
+        return self.meta.get("questions", [])
+
     def embedding_text(self) -> str:
         """Text that is embedded and indexed: heading path gives short passages their context."""
         return f"{self.title}. {self.heading}. {self.text}"
@@ -51,6 +58,7 @@ class Chunk:
 class Section:
     heading_path: tuple[str, ...]
     paragraphs: tuple[str, ...]
+    questions: tuple[str, ...] = ()
 
 
 class KnowledgeFileError(ValueError):
@@ -73,11 +81,17 @@ def parse_front_matter(raw: str, path: Path) -> tuple[dict[str, Any], str]:
 
 
 def split_sections(body: str) -> list[Section]:
-    """Group Markdown paragraphs under the heading path (h1 > h2 > ...) they belong to."""
+    """Group Markdown paragraphs under the heading path (h1 > h2 > ...) they belong to.
+
+    A `<!-- questions: ... -->` comment under a heading lists, one per `- ` line, questions the
+    section answers; they help retrieval and are never shown or quoted.
+    """
     sections: list[Section] = []
     path: list[str] = []
     paragraphs: list[str] = []
+    questions: list[str] = []
     current: list[str] = []
+    in_comment = in_questions = False
 
     def close_paragraph() -> None:
         if current:
@@ -87,16 +101,28 @@ def split_sections(body: str) -> list[Section]:
     def close_section() -> None:
         close_paragraph()
         if paragraphs:
-            sections.append(Section(tuple(path), tuple(paragraphs)))
-            paragraphs.clear()
+            sections.append(Section(tuple(path), tuple(paragraphs), tuple(questions)))
+        paragraphs.clear()
+        questions.clear()
 
     for line in body.splitlines():
+        stripped = line.strip()
+        if in_comment:
+            if in_questions and LIST_ITEM.match(line):
+                questions.append(LIST_ITEM.sub("", line).strip())
+            in_comment = COMMENT_END not in stripped
+            continue
+        if stripped.startswith("<!--"):
+            close_paragraph()
+            in_questions = stripped.startswith(QUESTIONS_START)
+            in_comment = COMMENT_END not in stripped
+            continue
         heading = HEADING.match(line)
         if heading:
             close_section()
             level = len(heading.group(1))
             path[:] = [*path[: level - 1], heading.group(2)]
-        elif not line.strip():
+        elif not stripped:
             close_paragraph()
         elif LIST_ITEM.match(line):
             close_paragraph()
@@ -104,7 +130,7 @@ def split_sections(body: str) -> list[Section]:
             current.append(item if item.endswith((".", "?", "!", ":")) else item + ".")
             close_paragraph()
         else:
-            current.append(line.strip())
+            current.append(stripped)
     close_section()
     return sections
 
@@ -161,6 +187,7 @@ def chunk_document(path: Path, split_length: int = 5, split_overlap: int = 1) ->
                 "topics": list(meta["topics"]),
                 "sources": list(meta["sources"]),
                 "sentences": group,
+                "questions": list(section.questions),
             }
             chunks.append(Chunk(chunk_id, meta["title"], " ".join(group), chunk_meta))
     return chunks

@@ -91,6 +91,14 @@ class HybridRetriever:
         self._bm25.index(corpus_tokens, show_progress=False)
         self._texts = [chunk.embedding_text().lower() for chunk in index.chunks]
 
+    def dense_scores(self, query_embedding: np.ndarray) -> np.ndarray:
+        """Cosine similarity to each chunk: the better of its text and its example questions."""
+        dense = self.index.corpus_embeddings @ query_embedding
+        if len(self.index.question_embeddings):
+            by_question = self.index.question_embeddings @ query_embedding
+            np.maximum.at(dense, self.index.question_owner, by_question)
+        return dense
+
     def lexical_scores(self, query: str) -> np.ndarray:
         """BM25 scores scaled to [0, 1] by the best score for this query."""
         tokens = [t for t in tokenize(query) if t in self._bm25.vocab_dict]
@@ -132,7 +140,7 @@ class HybridRetriever:
             raise ValueError("top_k must be positive")
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}")
-        dense = self.index.corpus_embeddings @ np.asarray(query_embedding, dtype=np.float32)
+        dense = self.dense_scores(np.asarray(query_embedding, dtype=np.float32))
         lexical = self.lexical_scores(query)
         if mode == "dense":
             combined = dense

@@ -6,6 +6,7 @@ import logging
 import threading
 import time
 from collections.abc import Iterable
+from typing import Any
 
 from actions.answer import Answer, compose_answer
 from actions.embedding import TextEmbedder
@@ -73,6 +74,15 @@ class QuestionAnswerer:
     def answer(self, question: str, intent: str | None = None, terms: Iterable[str] = ()) -> Answer:
         hits = self.search(question, intent, terms)
         return compose_answer(hits, self.settings.abstain_below, self.settings.max_answer_sentences)
+
+
+def retrieval_intent(parse_data: dict[str, Any]) -> str | None:
+    """The best real intent of a parsed message, even when the FallbackClassifier overrode it.
+
+    A low-confidence "ask_symptoms" is still the best hint of the topic retrieval has.
+    """
+    ranking = parse_data.get("intent_ranking") or [parse_data.get("intent") or {}]
+    return next((i.get("name") for i in ranking if i.get("name") != "nlu_fallback"), None)
 
 
 _service: QuestionAnswerer | None = None

@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 from tqdm import tqdm
 
-from actions.service import QuestionAnswerer
+from actions.service import QuestionAnswerer, retrieval_intent
 from actions.settings import PROJECT_ROOT, load_settings
 
 BENCHMARK = PROJECT_ROOT / "tests" / "retrieval_benchmark.yml"
@@ -65,16 +65,21 @@ def evaluate(
 ) -> dict[str, Any]:
     ranks: dict[str, list[int | None]] = {mode: [] for mode in MODES}
     intent_correct = 0
+    misses = []
     for item, parse in tqdm(list(zip(items, parses, strict=True)), desc="retrieval", unit="q"):
-        intent = (parse.get("intent") or {}).get("name")
+        intent = retrieval_intent(parse)
         intent_correct += intent == item["intent"]
         terms = [str(e["value"]) for e in parse.get("entities", []) if e.get("value")]
         for mode in MODES:
             hits = service.search(item["question"], intent, terms, top_k=10, mode=mode)
-            ranks[mode].append(first_relevant_rank([h.chunk.id for h in hits], set(item["gold"])))
+            ranked = [h.chunk.id for h in hits]
+            ranks[mode].append(first_relevant_rank(ranked, set(item["gold"])))
+            if mode == "hybrid" and ranks[mode][-1] != 1:
+                misses.append({**item, "nlu_intent": intent, "retrieved": ranked[:3]})
     report: dict[str, Any] = score_ranks(ranks["hybrid"])
     report["nlu_intent_accuracy"] = round(intent_correct / len(items), 4)
     report["baselines"] = {mode: score_ranks(ranks[mode]) for mode in ("dense", "lexical")}
+    report["not_first"] = misses
     return report
 
 
@@ -88,7 +93,7 @@ def main() -> None:
     service = QuestionAnswerer(load_settings())
     report = evaluate(service, items, parses)
     REPORT.parent.mkdir(parents=True, exist_ok=True)
-    REPORT.write_text(json.dumps(report, indent=2) + "\n", "utf-8")
+    REPORT.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", "utf-8")
     print(
         f"{'mode':10} {'R@1':>6} {'R@3':>6} {'R@5':>6} {'MRR':>6}   ({report['queries']} queries)"
     )

@@ -102,3 +102,13 @@ def test_real_model_abstains_off_topic(real_service, monkeypatch) -> None:
     monkeypatch.setattr(actions_module, "get_service", lambda: real_service)
     [reply] = run_action("What is the capital of Peru?", intent="ask_what_is")
     assert reply.startswith("I don't know that")
+
+
+def test_low_confidence_question_uses_the_best_real_intent(answer_spy) -> None:
+    tracker = tracker_for("gizmo?", intent="nlu_fallback")
+    tracker.latest_message["intent_ranking"] = [
+        {"name": "nlu_fallback", "confidence": 0.4},
+        {"name": "ask_treatment", "confidence": 0.35},
+    ]
+    asyncio.run(ActionAnswerQuestion().run(CollectingDispatcher(), tracker, {}))
+    assert answer_spy["intent"] == "ask_treatment"

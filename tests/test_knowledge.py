@@ -87,3 +87,13 @@ def test_every_real_knowledge_file_parses_with_sources() -> None:
         assert chunk.sources, chunk.id
         assert all(s["url"].startswith("https://") for s in chunk.sources), chunk.id
         assert chunk.text.strip() and "#" not in chunk.text, chunk.id
+
+
+def test_question_comments_are_kept_apart_from_the_text() -> None:
+    body = (
+        "# Doc\n\n## Part\n<!-- questions:\n- what is a part\n- part meaning\n-->\n\n"
+        "A part is a piece.\n<!-- an editor's note -->\nIt fits.\n"
+    )
+    [section] = split_sections(body)
+    assert section.questions == ("what is a part", "part meaning")
+    assert section.paragraphs == ("A part is a piece.", "It fits.")

@@ -65,3 +65,13 @@ def test_arguments_are_checked(retriever, knowledge_dir, fake_embedder) -> None:
         retriever.retrieve("q", vector, mode="magic")
     with pytest.raises(ValueError):
         HybridRetriever(build_index(knowledge_dir, fake_embedder, 3, 1), 0.0, 0.0)
+
+
+def test_example_questions_let_a_chunk_match_wording_it_does_not_use(retriever, fake_embedder):
+    index = retriever.index
+    assert index.question_owner.tolist() == [
+        row for row, chunk in enumerate(index.chunks) if chunk.questions
+    ]
+    hits = ask(retriever, fake_embedder, "wash the thing", mode="dense")
+    assert hits[0].chunk.id == "beta#cleaning-a-gizmo"
+    assert hits[0].dense == pytest.approx(1.0, abs=1e-5)  # "how" is a stopword: same vector
