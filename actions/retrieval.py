@@ -72,8 +72,8 @@ class HybridRetriever:
     def __init__(
         self,
         index: KnowledgeIndex,
-        dense_weight: float = 0.7,
-        lexical_weight: float = 0.3,
+        dense_weight: float = 0.9,
+        lexical_weight: float = 0.1,
         topic_boost: float = 0.08,
         term_boost: float = 0.03,
     ) -> None:

@@ -34,7 +34,7 @@ class Settings:
     split_length: int = field(default_factory=lambda: _env_int("CHUNK_SPLIT_LENGTH", 5))
     split_overlap: int = field(default_factory=lambda: _env_int("CHUNK_SPLIT_OVERLAP", 1))
     top_k: int = field(default_factory=lambda: _env_int("RETRIEVAL_TOP_K", 5))
-    abstain_below: float = field(default_factory=lambda: _env_float("RETRIEVAL_ABSTAIN_BELOW", 0.3))
+    abstain_below: float = field(default_factory=lambda: _env_float("RETRIEVAL_ABSTAIN_BELOW", 0.4))
     max_answer_sentences: int = field(default_factory=lambda: _env_int("ANSWER_MAX_SENTENCES", 5))
 
 

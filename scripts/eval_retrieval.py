@@ -23,6 +23,7 @@ from actions.service import QuestionAnswerer, retrieval_intent
 from actions.settings import PROJECT_ROOT, load_settings
 
 BENCHMARK = PROJECT_ROOT / "tests" / "retrieval_benchmark.yml"
+OUT_OF_SCOPE = PROJECT_ROOT / "tests" / "out_of_scope_questions.yml"
 FLOOR = PROJECT_ROOT / "tests" / "retrieval_floor.json"
 REPORT = PROJECT_ROOT / "reports" / "retrieval.json"
 KS = (1, 3, 5)
@@ -83,15 +84,42 @@ def evaluate(
     return report
 
 
+def abstention(
+    service: QuestionAnswerer,
+    in_scope: list[str],
+    out_of_scope: list[str],
+    out_of_scope_parses: list[dict[str, Any]],
+) -> dict[str, float]:
+    """How often the assistant abstains on answerable questions, and answers unanswerable ones.
+
+    An out-of-scope question is handled if the NLU calls it out_of_scope or retrieval abstains.
+    """
+    threshold = service.settings.abstain_below
+    answerable = [service.search(q, top_k=1)[0].dense >= threshold for q in in_scope]
+    answered_oos = [
+        parse["intent"]["name"] != "out_of_scope"
+        and service.search(q, top_k=1)[0].dense >= threshold
+        for q, parse in zip(out_of_scope, out_of_scope_parses, strict=True)
+    ]
+    return {
+        "threshold": threshold,
+        "in_scope_abstain_rate": round(1 - sum(answerable) / len(in_scope), 4),
+        "out_of_scope_answered_rate": round(sum(answered_oos) / len(out_of_scope), 4),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, default=PROJECT_ROOT / "models" / "mastobot.tar.gz")
     parser.add_argument("--floor", type=Path, help="fail if recall@3 is below this file's value")
     args = parser.parse_args()
     items = load_benchmark(BENCHMARK)
-    parses = parse_with_nlu(args.model, [item["question"] for item in items])
+    out_of_scope = load_benchmark(OUT_OF_SCOPE)
+    questions = [item["question"] for item in items]
+    parses = parse_with_nlu(args.model, questions + out_of_scope)
     service = QuestionAnswerer(load_settings())
-    report = evaluate(service, items, parses)
+    report = evaluate(service, items, parses[: len(items)])
+    report["abstention"] = abstention(service, questions, out_of_scope, parses[len(items) :])
     REPORT.parent.mkdir(parents=True, exist_ok=True)
     REPORT.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", "utf-8")
     print(
@@ -102,6 +130,10 @@ def main() -> None:
             f"{name:10} "
             + " ".join(f"{row[m]:6.3f}" for m in ("recall@1", "recall@3", "recall@5", "mrr"))
         )
+    print(
+        "abstains on {in_scope_abstain_rate:.1%} of answerable questions; answers "
+        "{out_of_scope_answered_rate:.1%} of out-of-scope ones".format(**report["abstention"])
+    )
     print(f"NLU intent accuracy here: {report['nlu_intent_accuracy']:.3f}; wrote {REPORT}")
     if args.floor:
         floor = json.loads(args.floor.read_text("utf-8"))["recall@3"]
