@@ -74,7 +74,7 @@ class HybridRetriever:
         index: KnowledgeIndex,
         dense_weight: float = 0.9,
         lexical_weight: float = 0.1,
-        topic_boost: float = 0.08,
+        topic_boost: float = 0.05,
         term_boost: float = 0.03,
     ) -> None:
         if len(index) == 0:

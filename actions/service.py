@@ -71,18 +71,33 @@ class QuestionAnswerer:
             mode=mode,
         )
 
-    def answer(self, question: str, intent: str | None = None, terms: Iterable[str] = ()) -> Answer:
+    def abstain_threshold(self, intent: str | None, confidence: float) -> float:
+        """Similarity a passage needs: lower when the NLU is sure this is a question we cover."""
+        if intent in INTENT_TOPICS and confidence >= self.settings.confident_intent:
+            return self.settings.abstain_below_confident
+        return self.settings.abstain_below
+
+    def answer(
+        self,
+        question: str,
+        intent: str | None = None,
+        terms: Iterable[str] = (),
+        confidence: float = 0.0,
+    ) -> Answer:
         hits = self.search(question, intent, terms)
-        return compose_answer(hits, self.settings.abstain_below, self.settings.max_answer_sentences)
+        threshold = self.abstain_threshold(intent, confidence)
+        return compose_answer(hits, threshold, self.settings.max_answer_sentences)
 
 
-def retrieval_intent(parse_data: dict[str, Any]) -> str | None:
-    """The best real intent of a parsed message, even when the FallbackClassifier overrode it.
+def retrieval_intent(parse_data: dict[str, Any]) -> tuple[str | None, float]:
+    """The best real intent of a parsed message and its confidence.
 
-    A low-confidence "ask_symptoms" is still the best hint of the topic retrieval has.
+    Even when the FallbackClassifier overrode it, a low-confidence "ask_symptoms" is still the
+    best hint of the topic that retrieval has.
     """
     ranking = parse_data.get("intent_ranking") or [parse_data.get("intent") or {}]
-    return next((i.get("name") for i in ranking if i.get("name") != "nlu_fallback"), None)
+    best = next((i for i in ranking if i.get("name") != "nlu_fallback"), {})
+    return best.get("name"), float(best.get("confidence") or 0.0)
 
 
 _service: QuestionAnswerer | None = None

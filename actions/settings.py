@@ -35,6 +35,11 @@ class Settings:
     split_overlap: int = field(default_factory=lambda: _env_int("CHUNK_SPLIT_OVERLAP", 1))
     top_k: int = field(default_factory=lambda: _env_int("RETRIEVAL_TOP_K", 5))
     abstain_below: float = field(default_factory=lambda: _env_float("RETRIEVAL_ABSTAIN_BELOW", 0.4))
+    # When the NLU is confident the message is a mastocytosis question, a vaguer match will do.
+    abstain_below_confident: float = field(
+        default_factory=lambda: _env_float("RETRIEVAL_ABSTAIN_BELOW_CONFIDENT", 0.25)
+    )
+    confident_intent: float = field(default_factory=lambda: _env_float("CONFIDENT_INTENT", 0.8))
     max_answer_sentences: int = field(default_factory=lambda: _env_int("ANSWER_MAX_SENTENCES", 5))
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import sys
 from pathlib import Path
 from typing import Any
@@ -51,8 +52,12 @@ def score_ranks(ranks: list[int | None]) -> dict[str, float]:
 
 def parse_with_nlu(model_path: Path, questions: list[str]) -> list[dict[str, Any]]:
     """Intent and entities for each question from the trained Rasa model."""
+    import structlog
     from rasa.core.agent import Agent
 
+    # Rasa logs every parse at debug level through structlog; keep the console to the results.
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
+    logging.getLogger("rasa").setLevel(logging.WARNING)
     agent = Agent.load(str(model_path))
 
     async def parse_all() -> list[dict[str, Any]]:
@@ -68,7 +73,7 @@ def evaluate(
     intent_correct = 0
     misses = []
     for item, parse in tqdm(list(zip(items, parses, strict=True)), desc="retrieval", unit="q"):
-        intent = retrieval_intent(parse)
+        intent, _ = retrieval_intent(parse)
         intent_correct += intent == item["intent"]
         terms = [str(e["value"]) for e in parse.get("entities", []) if e.get("value")]
         for mode in MODES:
@@ -88,23 +93,25 @@ def abstention(
     service: QuestionAnswerer,
     in_scope: list[str],
     out_of_scope: list[str],
-    out_of_scope_parses: list[dict[str, Any]],
+    parses: list[dict[str, Any]],
 ) -> dict[str, float]:
-    """How often the assistant abstains on answerable questions, and answers unanswerable ones.
+    """How often the assistant abstains on answerable questions and answers unanswerable ones.
 
-    An out-of-scope question is handled if the NLU calls it out_of_scope or retrieval abstains.
+    Decided as in production: the NLU's out_of_scope intent, then the retrieval threshold (which
+    depends on the NLU's confidence). `parses` covers in_scope then out_of_scope.
     """
-    threshold = service.settings.abstain_below
-    answerable = [service.search(q, top_k=1)[0].dense >= threshold for q in in_scope]
-    answered_oos = [
-        parse["intent"]["name"] != "out_of_scope"
-        and service.search(q, top_k=1)[0].dense >= threshold
-        for q, parse in zip(out_of_scope, out_of_scope_parses, strict=True)
-    ]
+    answered = []
+    for question, parse in zip(in_scope + out_of_scope, parses, strict=True):
+        intent, confidence = retrieval_intent(parse)
+        best = service.search(question, intent, top_k=1)[0]
+        answered.append(
+            parse["intent"]["name"] not in ("out_of_scope", "emergency")
+            and best.dense >= service.abstain_threshold(intent, confidence)
+        )
+    in_scope_answered, out_of_scope_answered = answered[: len(in_scope)], answered[len(in_scope) :]
     return {
-        "threshold": threshold,
-        "in_scope_abstain_rate": round(1 - sum(answerable) / len(in_scope), 4),
-        "out_of_scope_answered_rate": round(sum(answered_oos) / len(out_of_scope), 4),
+        "in_scope_abstain_rate": round(1 - sum(in_scope_answered) / len(in_scope), 4),
+        "out_of_scope_answered_rate": round(sum(out_of_scope_answered) / len(out_of_scope), 4),
     }
 
 
@@ -119,7 +126,7 @@ def main() -> None:
     parses = parse_with_nlu(args.model, questions + out_of_scope)
     service = QuestionAnswerer(load_settings())
     report = evaluate(service, items, parses[: len(items)])
-    report["abstention"] = abstention(service, questions, out_of_scope, parses[len(items) :])
+    report["abstention"] = abstention(service, questions, out_of_scope, parses)
     REPORT.parent.mkdir(parents=True, exist_ok=True)
     REPORT.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", "utf-8")
     print(

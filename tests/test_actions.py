@@ -16,14 +16,16 @@ from actions.service import QuestionAnswerer
 from actions.settings import load_settings
 
 
-def tracker_for(text: str, intent: str = "ask_what_is", entities: list | None = None) -> Tracker:
+def tracker_for(
+    text: str, intent: str = "ask_what_is", entities: list | None = None, slots: dict | None = None
+) -> Tracker:
     message = {
         "text": text,
         "intent": {"name": intent, "confidence": 0.9},
         "entities": entities or [],
     }
     events = [{"event": "user", "text": text, "parse_data": message}]
-    return Tracker("tester", {}, message, events, False, None, {}, "action_listen")
+    return Tracker("tester", slots or {}, message, events, False, None, {}, "action_listen")
 
 
 def run_action(text: str, intent: str = "ask_what_is", entities: list | None = None) -> list[str]:
@@ -57,9 +59,9 @@ def answer_spy(fake_service, monkeypatch) -> dict:
     seen: dict = {}
     original = fake_service.answer
 
-    def spy(question, intent=None, terms=()):
+    def spy(question, intent=None, terms=(), confidence=0.0):
         seen.update(question=question, intent=intent, terms=list(terms))
-        return original(question, intent, terms)
+        return original(question, intent, terms, confidence)
 
     monkeypatch.setattr(fake_service, "answer", spy)
     return seen
@@ -112,3 +114,24 @@ def test_low_confidence_question_uses_the_best_real_intent(answer_spy) -> None:
     ]
     asyncio.run(ActionAnswerQuestion().run(CollectingDispatcher(), tracker, {}))
     assert answer_spy["intent"] == "ask_treatment"
+
+
+def test_follow_up_is_searched_with_the_remembered_form(answer_spy) -> None:
+    tracker = tracker_for("how is it treated?", "ask_treatment", slots={"form": "copper widget"})
+    asyncio.run(ActionAnswerQuestion().run(CollectingDispatcher(), tracker, {}))
+    assert answer_spy["question"] == "how is it treated? (copper widget)"
+
+
+def test_a_question_naming_its_own_form_ignores_the_remembered_one(answer_spy) -> None:
+    entities = [{"entity": "form", "value": "gizmo"}]
+    tracker = tracker_for("how is a gizmo treated?", "ask_treatment", entities, {"form": "widget"})
+    asyncio.run(ActionAnswerQuestion().run(CollectingDispatcher(), tracker, {}))
+    assert answer_spy["question"] == "how is a gizmo treated?"
+    assert answer_spy["terms"] == ["gizmo"]
+
+
+def test_confident_question_intent_lowers_the_abstain_threshold(fake_service) -> None:
+    settings = fake_service.settings
+    assert fake_service.abstain_threshold("ask_treatment", 0.95) == settings.abstain_below_confident
+    assert fake_service.abstain_threshold("ask_treatment", 0.5) == settings.abstain_below
+    assert fake_service.abstain_threshold("greet", 0.99) == settings.abstain_below

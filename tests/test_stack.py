@@ -114,3 +114,17 @@ def test_off_topic_question_is_not_answered_from_the_knowledge_base(stack: Stack
     reply = stack.answer_text("who won the football world cup in 1998?")
     assert "](https://" not in reply
     assert "only help with questions about mastocytosis" in reply or "I don't know that" in reply
+
+
+def test_follow_up_question_keeps_the_form_being_discussed(stack: Stack) -> None:
+    sender = uuid.uuid4().hex
+    stack.answer_text("tell me about mast cell leukemia", sender)
+    reply = stack.answer_text("what is the outlook?", sender)
+    assert "leukemia" in reply.lower() or "leukaemia" in reply.lower()
+    assert "](https://" in reply
+
+
+def test_dose_request_is_sent_to_the_doctor_with_general_information(stack: Stack) -> None:
+    reply = stack.answer_text("how much cetirizine should I take for my flushing?")
+    assert reply.startswith("I can't recommend doses")
+    assert "](https://" in reply
