@@ -30,7 +30,7 @@ RUN_RASA      := $(RASA) run --model $(MODEL) --endpoints bot/endpoints.yml \
                  --credentials bot/credentials.yml --port $(RASA_PORT) --cors "$(CORS_ORIGINS)"
 
 .PHONY: help setup venv train index run test lint format pytest validate test-stories \
-        eval-retrieval retrieval-floor clean
+        eval-retrieval retrieval-floor eval-nlu clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -87,6 +87,12 @@ eval-retrieval: setup ## Retrieval benchmark: recall@k and MRR against dense-onl
 
 retrieval-floor: setup ## Fail if retrieval recall@3 fell below tests/retrieval_floor.json
 	$(PY) -m scripts.eval_retrieval --floor tests/retrieval_floor.json
+
+eval-nlu: setup ## NLU 5-fold cross-validation + held-out test set -> reports/nlu.json
+	$(RASA) test nlu --nlu nlu_data --config config.yml --cross-validation --folds 5 \
+	  --out reports/nlu-cv
+	$(RASA) test nlu --model $(MODEL) --nlu tests/test_nlu.yml --out reports/nlu-held-out
+	$(PY) -m scripts.summarise_nlu reports/nlu-cv reports/nlu-held-out reports/nlu.json
 
 test: lint validate pytest test-stories retrieval-floor ## Everything CI runs
 
