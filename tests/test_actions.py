@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import actions as actions_module
@@ -28,13 +29,16 @@ def tracker_for(
     return Tracker("tester", slots or {}, message, events, False, None, {}, "action_listen")
 
 
-def run_action(text: str, intent: str = "ask_what_is", entities: list | None = None) -> list[str]:
+def run_tracker(tracker: Tracker) -> tuple[list[dict], list[dict]]:
     dispatcher = CollectingDispatcher()
-    events = asyncio.run(
-        ActionAnswerQuestion().run(dispatcher, tracker_for(text, intent, entities), {})
-    )
-    assert events == []
-    return [message["text"] for message in dispatcher.messages]
+    events = asyncio.run(ActionAnswerQuestion().run(dispatcher, tracker, {}))
+    return dispatcher.messages, events
+
+
+def run_action(text: str, intent: str = "ask_what_is", entities: list | None = None) -> list[str]:
+    messages, events = run_tracker(tracker_for(text, intent, entities))
+    assert events in ([], [SlotSet("pending_question", None)])
+    return [message["text"] for message in messages]
 
 
 @pytest.fixture
@@ -135,3 +139,45 @@ def test_confident_question_intent_lowers_the_abstain_threshold(fake_service) ->
     assert fake_service.abstain_threshold("ask_treatment", 0.95) == settings.abstain_below_confident
     assert fake_service.abstain_threshold("ask_treatment", 0.5) == settings.abstain_below
     assert fake_service.abstain_threshold("greet", 0.99) == settings.abstain_below
+
+
+UNSURE_RANKING = [
+    {"name": "nlu_fallback", "confidence": 0.4},
+    {"name": "greet", "confidence": 0.3},
+    {"name": "ask_treatment", "confidence": 0.2},
+    {"name": "ask_symptoms", "confidence": 0.1},
+]
+
+
+def unsure_tracker(text: str, pending: str | None = None) -> Tracker:
+    tracker = tracker_for(text, "nlu_fallback", slots={"pending_question": pending})
+    tracker.latest_message["intent_ranking"] = UNSURE_RANKING
+    return tracker
+
+
+def test_unsure_and_unanswerable_asks_did_you_mean_then_offers_topics(fake_service) -> None:
+    [prompt], events = run_tracker(unsure_tracker("zzz qqq"))
+    assert prompt["text"].startswith("I'm not sure I understood")
+    assert [b["payload"] for b in prompt["buttons"]] == ["/ask_treatment", "/ask_symptoms", "/deny"]
+    assert events == [SlotSet("pending_question", "zzz qqq")]
+
+    [menu], events = run_tracker(unsure_tracker("still zzz", pending="zzz qqq"))
+    assert menu["text"].startswith("I still couldn't find")
+    assert len(menu["buttons"]) == 16
+    assert events == [SlotSet("pending_question", None)]
+
+
+def test_unsure_but_answerable_just_answers(fake_service) -> None:
+    [answer], events = run_tracker(unsure_tracker("how should I clean a gizmo"))
+    assert "dry cloth" in answer["text"]
+    assert events == [SlotSet("pending_question", None)]
+
+
+def test_pressed_button_answers_the_pending_question(answer_spy) -> None:
+    tracker = tracker_for(
+        "/ask_treatment", "ask_treatment", slots={"pending_question": "gizmo care?"}
+    )
+    run_tracker(tracker)
+    assert answer_spy["question"] == "gizmo care?" and answer_spy["intent"] == "ask_treatment"
+    run_tracker(tracker_for("/ask_treatment", "ask_treatment"))
+    assert answer_spy["question"] == "How mastocytosis is treated"
