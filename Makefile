@@ -9,9 +9,11 @@ PY          := $(BIN)/python
 RASA        := $(BIN)/rasa
 MODEL       := models/mastobot.tar.gz
 INDEX_STAMP := build/index/.stamp
+WEB_STAMP   := web/node_modules/.installed
 
 ACTIONS_PORT ?= 5055
 RASA_PORT    ?= 5005
+WEB_PORT     ?= 8080
 CORS_ORIGINS ?= *
 
 # Every command runs offline and without Rasa's telemetry.
@@ -29,7 +31,7 @@ RUN_ACTIONS   := $(PY) -m actions.server --port $(ACTIONS_PORT)
 RUN_RASA      := $(RASA) run --model $(MODEL) --endpoints bot/endpoints.yml \
                  --credentials bot/credentials.yml --port $(RASA_PORT) --cors "$(CORS_ORIGINS)"
 
-.PHONY: help setup venv train index run test lint format pytest validate test-stories \
+.PHONY: help setup venv train index web run test lint format pytest validate test-stories \
         eval-retrieval retrieval-floor eval-nlu clean
 
 help: ## List the targets
@@ -56,12 +58,19 @@ $(INDEX_STAMP): $(VENV)/.installed $(wildcard knowledge/*.md) actions/knowledge.
 
 index: $(INDEX_STAMP) ## Build the knowledge index if knowledge/ changed
 
-setup: venv train index ## Everything run and test need
+$(WEB_STAMP): web/package.json web/package-lock.json
+	npm ci --prefix web --no-audit --no-fund --loglevel=error
+	touch $@
 
-run: setup ## Start the action server, Rasa (REST + socket.io); Ctrl-C stops all
+web: $(WEB_STAMP) ## Install the chat widget (rasa-webchat) from npm
+
+setup: venv train index web ## Everything run and test need
+
+run: setup ## Start the action server, Rasa (REST + socket.io) and the chat page; Ctrl-C stops all
 	$(PY) -m scripts.run_stack \
 	  --service actions 'http://127.0.0.1:$(ACTIONS_PORT)/health' '$(RUN_ACTIONS)' \
-	  --service rasa 'http://127.0.0.1:$(RASA_PORT)/' '$(RUN_RASA)'
+	  --service rasa 'http://127.0.0.1:$(RASA_PORT)/' '$(RUN_RASA)' \
+	  --service web 'http://127.0.0.1:$(WEB_PORT)/' '$(PY) -m scripts.serve_web --port $(WEB_PORT)'
 
 lint: venv ## ruff lint and format check
 	$(BIN)/ruff check actions bot scripts tests

@@ -26,9 +26,10 @@ def free_port() -> int:
 
 
 class Stack:
-    def __init__(self, rasa_port: int, actions_port: int) -> None:
+    def __init__(self, rasa_port: int, actions_port: int, web_port: int) -> None:
         self.rasa = f"http://127.0.0.1:{rasa_port}"
         self.actions = f"http://127.0.0.1:{actions_port}"
+        self.web = f"http://127.0.0.1:{web_port}"
 
     def ask(self, text: str, sender: str | None = None) -> list[dict]:
         response = requests.post(
@@ -59,8 +60,13 @@ def wait_until_ready(stack: Stack, process: subprocess.Popen) -> None:
 
 @pytest.fixture(scope="module")
 def stack() -> Iterator[Stack]:
-    rasa_port, actions_port = free_port(), free_port()
-    env = {**os.environ, "RASA_PORT": str(rasa_port), "ACTIONS_PORT": str(actions_port)}
+    rasa_port, actions_port, web_port = free_port(), free_port(), free_port()
+    env = {
+        **os.environ,
+        "RASA_PORT": str(rasa_port),
+        "ACTIONS_PORT": str(actions_port),
+        "WEB_PORT": str(web_port),
+    }
     env.pop("ACTION_ENDPOINT_URL", None)
     env.pop("MAKEFLAGS", None)
     process = subprocess.Popen(
@@ -69,14 +75,14 @@ def stack() -> Iterator[Stack]:
         env=env,
         start_new_session=True,
     )
-    running = Stack(rasa_port, actions_port)
+    running = Stack(rasa_port, actions_port, web_port)
     try:
         wait_until_ready(running, process)
         yield running
     finally:
         os.killpg(process.pid, signal.SIGINT)
         process.wait(timeout=60)
-    for port in (rasa_port, actions_port):
+    for port in (rasa_port, actions_port, web_port):
         with socket.socket() as sock:
             assert sock.connect_ex(("127.0.0.1", port)) != 0, f"port {port} still open after Ctrl-C"
 
@@ -128,3 +134,45 @@ def test_dose_request_is_sent_to_the_doctor_with_general_information(stack: Stac
     reply = stack.answer_text("how much cetirizine should I take for my flushing?")
     assert reply.startswith("I can't recommend doses")
     assert "](https://" in reply
+
+
+def test_chat_page_serves_the_widget_locally(stack: Stack) -> None:
+    page = requests.get(f"{stack.web}/", timeout=5)
+    assert page.ok and "<title>Mastocytosis assistant</title>" in page.text
+    assert "not medical advice" in page.text
+    widget = requests.get(f"{stack.web}/vendor/rasa-webchat.js", timeout=5)
+    assert widget.ok and len(widget.content) > 100_000
+    config = requests.get(f"{stack.web}/config.js", timeout=5).text
+    assert f'"rasaPort": {stack.rasa.rsplit(":", 1)[1]}' in config
+    assert requests.get(f"{stack.web}/../Makefile", timeout=5).status_code == 404
+
+
+def test_socketio_channel_answers_over_a_websocket(stack: Stack) -> None:
+    """What the web widget does: socket.io over a websocket (needs bot/channels.py's fix)."""
+    import asyncio
+
+    import socketio
+
+    async def converse() -> list[dict]:
+        client = socketio.AsyncClient()
+        replies: list[dict] = []
+        session = uuid.uuid4().hex
+
+        @client.on("bot_uttered")
+        async def on_bot_uttered(data: dict) -> None:
+            replies.append(data)
+
+        await client.connect(stack.rasa, socketio_path="/socket.io", transports=["websocket"])
+        await client.emit("session_request", {"session_id": session})
+        await client.emit(
+            "user_uttered", {"message": "What causes mastocytosis?", "session_id": session}
+        )
+        for _ in range(100):
+            if any("KIT" in reply.get("text", "") for reply in replies):
+                break
+            await asyncio.sleep(0.1)
+        await client.disconnect()
+        return replies
+
+    replies = asyncio.run(converse())
+    assert any("KIT" in reply.get("text", "") for reply in replies), replies
