@@ -17,6 +17,7 @@ from actions.clarify import (
     topic_menu_buttons,
 )
 from actions.context import contextual_query
+from actions.sanitize import clean_text, is_empty_message
 from actions.service import get_service, retrieval_intent
 
 logger = logging.getLogger(__name__)
@@ -24,7 +25,6 @@ logger = logging.getLogger(__name__)
 SLOT_FORM = "form"
 SLOT_PENDING_QUESTION = "pending_question"
 FALLBACK_INTENT = "nlu_fallback"
-MAX_QUESTION_CHARS = 1000
 EMPTY_QUESTION_REPLY = (
     "I didn't catch a question there. What would you like to know about mastocytosis?"
 )
@@ -68,11 +68,13 @@ class ActionAnswerQuestion(Action):
 
 def question_text(tracker: Tracker, intent: str | None) -> str:
     """The question to answer: the message, or for a pressed button the question it clarifies."""
-    text = (tracker.latest_message.get("text") or "").strip()
+    text = clean_text(tracker.latest_message.get("text") or "")
+    if is_empty_message(text):
+        return ""
     if text.startswith("/"):
         pending = tracker.get_slot(SLOT_PENDING_QUESTION)
         return pending or QUESTION_LABELS.get(intent or "", "")
-    return text[:MAX_QUESTION_CHARS]
+    return text
 
 
 def clarify(

@@ -30,6 +30,16 @@ EMERGENCY_PATTERNS = tuple(
 )
 
 
+# A story about a past reaction is a question, not an emergency ("he collapsed last summer").
+PAST_EVENT = re.compile(
+    r"\b(?:last (?:year|summer|winter|spring|autumn|month|week|time)|years? ago|months? ago|"
+    r"weeks? ago|once|used to|in the past|as a child)\b",
+    re.IGNORECASE,
+)
+
+
 def is_emergency(text: str) -> bool:
     """True if the text describes signs of anaphylaxis happening now."""
+    if PAST_EVENT.search(text):
+        return False
     return any(pattern.search(text) for pattern in EMERGENCY_PATTERNS)

@@ -5,8 +5,10 @@ character n-grams only know the wording of the training examples, while a senten
 knows that "why did I get this" and "what causes it" mean much the same. DIET gets both. The model
 is the one the action server uses, loaded from its Python package (no download).
 
-`EmergencySafetyNet` makes sure a message describing anaphylaxis now is classified `emergency`,
-whatever the statistical classifier said.
+`MessageCleaner` (first in the pipeline) strips markup and control characters and caps the length
+of what people type (actions/sanitize.py). `IntentSafetyNet` (after the classifier) makes sure a
+message describing anaphylaxis now is classified `emergency`, whatever the statistical classifier
+said, and that an empty message still gets a reply (as `nlu_fallback`).
 """
 
 from __future__ import annotations
@@ -34,9 +36,37 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from actions.embedding import TextEmbedder
 from actions.safety import is_emergency
+from actions.sanitize import EMPTY_MESSAGE, clean_text, is_empty_message
 from actions.settings import default_model_path
 
 EMERGENCY_INTENT = "emergency"
+FALLBACK_INTENT = "nlu_fallback"
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
+class MessageCleaner(GraphComponent):
+    """Replaces each message's text with its cleaned form; place it first in the pipeline."""
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> MessageCleaner:
+        return cls()
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            text = message.get(TEXT)
+            if isinstance(text, str):
+                message.set(TEXT, clean_text(text) or EMPTY_MESSAGE, add_to_output=True)
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        self.process(training_data.training_examples)
+        return training_data
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
@@ -95,10 +125,12 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
-class EmergencySafetyNet(GraphComponent):
-    """Overrides the intent with `emergency` when the text matches actions.safety's patterns.
+class IntentSafetyNet(GraphComponent):
+    """Overrides the classifier for emergencies and empty messages.
 
-    Place it after the intent classifier and before the FallbackClassifier.
+    `emergency` when the text matches actions.safety's patterns; `nlu_fallback` when there is no
+    text, so the assistant asks for a question instead of staying silent. Place it after the
+    intent classifier and before the FallbackClassifier.
     """
 
     @classmethod
@@ -108,22 +140,25 @@ class EmergencySafetyNet(GraphComponent):
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> EmergencySafetyNet:
+    ) -> IntentSafetyNet:
         return cls()
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
-            if is_emergency(message.get(TEXT) or ""):
-                self._mark_emergency(message)
+            text = message.get(TEXT) or ""
+            if is_emergency(text):
+                self._override(message, EMERGENCY_INTENT)
+            elif is_empty_message(text):
+                self._override(message, FALLBACK_INTENT)
         return messages
 
     @staticmethod
-    def _mark_emergency(message: Message) -> None:
-        top = {INTENT_NAME_KEY: EMERGENCY_INTENT, PREDICTED_CONFIDENCE_KEY: 1.0}
+    def _override(message: Message, intent_name: str) -> None:
+        top = {INTENT_NAME_KEY: intent_name, PREDICTED_CONFIDENCE_KEY: 1.0}
         ranking = [
             intent
             for intent in message.get(INTENT_RANKING_KEY) or []
-            if intent.get(INTENT_NAME_KEY) != EMERGENCY_INTENT
+            if intent.get(INTENT_NAME_KEY) != intent_name
         ]
         message.set(INTENT, top, add_to_output=True)
         message.set(INTENT_RANKING_KEY, [top, *ranking], add_to_output=True)

@@ -12,7 +12,8 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import actions as actions_module
-from actions.actions import MAX_QUESTION_CHARS, ActionAnswerQuestion
+from actions.actions import ActionAnswerQuestion
+from actions.sanitize import MAX_MESSAGE_CHARS
 from actions.service import QuestionAnswerer
 from actions.settings import load_settings
 
@@ -76,15 +77,16 @@ def test_action_passes_intent_and_entities_to_retrieval(answer_spy) -> None:
     assert answer_spy == {"question": "widgets?", "intent": "ask_types", "terms": ["copper widget"]}
 
 
-def test_empty_message_gets_a_clear_reply(answer_spy) -> None:
-    [reply] = run_action("   ")
+@pytest.mark.parametrize("text", ["   ", "(empty message)"])
+def test_empty_message_gets_a_clear_reply(answer_spy, text: str) -> None:
+    [reply] = run_action(text)
     assert "didn't catch a question" in reply
     assert answer_spy == {}
 
 
 def test_huge_message_is_truncated_not_fatal(answer_spy) -> None:
     [reply] = run_action("gizmo " * 5000)
-    assert len(answer_spy["question"]) == MAX_QUESTION_CHARS
+    assert len(answer_spy["question"]) == MAX_MESSAGE_CHARS
     assert reply
 
 

@@ -2,7 +2,7 @@
 
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.components import EmergencySafetyNet, SentenceEmbeddingFeaturizer
+from bot.components import IntentSafetyNet, MessageCleaner, SentenceEmbeddingFeaturizer
 
 
 def message(text: str, intent: str = "ask_anaphylaxis") -> Message:
@@ -18,7 +18,7 @@ def test_safety_net_overrides_the_classifier_for_signs_happening_now() -> None:
         message("my wife is having anaphylaxis right now"),
         message("what is anaphylaxis"),
     )
-    EmergencySafetyNet().process([urgent, question])
+    IntentSafetyNet().process([urgent, question])
     assert urgent.get("intent") == {"name": "emergency", "confidence": 1.0}
     assert [i["name"] for i in urgent.get("intent_ranking")] == ["emergency", "ask_anaphylaxis"]
     assert question.get("intent")["name"] == "ask_anaphylaxis"
@@ -35,3 +35,18 @@ def test_featurizer_adds_one_sentence_vector_per_message(fake_embedder) -> None:
     assert sequence is None
     assert sentence.features.shape == (1, fake_embedder.dimensions)
     assert empty.get_dense_features("text") == (None, None)
+
+
+def test_empty_message_becomes_a_fallback_so_it_gets_a_reply() -> None:
+    empty = Message(data={"text": " \u200b "})
+    MessageCleaner().process([empty])
+    assert empty.get("text") == "(empty message)"  # DIET crashes on a message with no tokens
+    empty.set("intent", {"name": "greet", "confidence": 0.9}, add_to_output=True)
+    IntentSafetyNet().process([empty])
+    assert empty.get("intent") == {"name": "nlu_fallback", "confidence": 1.0}
+
+
+def test_cleaner_replaces_the_text_before_anything_reads_it() -> None:
+    msg = Message(data={"text": "<b>what is</b>\x00 mastocytosis"})
+    MessageCleaner().process([msg])
+    assert msg.get("text") == "what is mastocytosis"

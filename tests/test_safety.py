@@ -35,6 +35,8 @@ def test_signs_happening_now_are_emergencies(text: str) -> None:
         "what triggers symptoms",
         "is breathing affected by mastocytosis",
         "how do I bake bread",
+        "my husband collapsed at a barbecue last summer after a wasp sting",
+        "I collapsed once at work and they blamed low blood pressure",
     ],
 )
 def test_questions_about_anaphylaxis_are_not(text: str) -> None:

@@ -176,3 +176,29 @@ def test_socketio_channel_answers_over_a_websocket(stack: Stack) -> None:
 
     replies = asyncio.run(converse())
     assert any("KIT" in reply.get("text", "") for reply in replies), replies
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\u200b\x00"])
+def test_empty_message_gets_a_clear_reply(stack: Stack, text: str) -> None:
+    assert "didn't catch a question" in stack.answer_text(text)
+
+
+def test_markup_around_a_question_is_ignored(stack: Stack) -> None:
+    reply = stack.answer_text("<script>alert(1)</script> <b>what is mastocytosis?</b>")
+    assert "mast cells" in reply and "](https://" in reply
+    assert "<script>" not in reply
+
+
+def test_huge_message_gets_an_answer_not_an_error(stack: Stack) -> None:
+    reply = stack.answer_text("what do mast cells do? " + "really " * 3000)
+    assert reply
+
+
+def test_malformed_json_is_a_client_error(stack: Stack) -> None:
+    response = requests.post(
+        f"{stack.rasa}/webhooks/rest/webhook",
+        data='{"sender": "x", "message": ',
+        headers={"content-type": "application/json"},
+        timeout=10,
+    )
+    assert response.status_code == 400
