@@ -31,7 +31,7 @@ RUN_ACTIONS   := $(PY) -m actions.server --port $(ACTIONS_PORT)
 RUN_RASA      := $(RASA) run --model $(MODEL) --endpoints bot/endpoints.yml \
                  --credentials bot/credentials.yml --port $(RASA_PORT) --cors "$(CORS_ORIGINS)"
 
-.PHONY: help setup venv train index web run test lint format pytest validate test-stories \
+.PHONY: help setup venv train index web browser run test lint format pytest validate test-stories \
         eval-retrieval retrieval-floor eval-nlu clean
 
 help: ## List the targets
@@ -64,6 +64,10 @@ $(WEB_STAMP): web/package.json web/package-lock.json
 
 web: $(WEB_STAMP) ## Install the chat widget (rasa-webchat) from npm
 
+browser: ## Install Debian's chromium for the browser test (as root, with apt)
+	@command -v chromium >/dev/null || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
 setup: venv train index web ## Everything run and test need
 
 run: setup ## Start the action server, Rasa (REST + socket.io) and the chat page; Ctrl-C stops all
@@ -80,7 +84,7 @@ format: venv ## Apply ruff fixes and formatting
 	$(BIN)/ruff check --fix actions bot scripts tests
 	$(BIN)/ruff format actions bot scripts tests
 
-pytest: setup ## Unit, integration and end-to-end tests
+pytest: setup browser ## Unit, integration, REST and browser tests
 	$(PY) -m pytest
 
 validate: venv ## rasa data validate

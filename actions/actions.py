@@ -87,3 +87,16 @@ def clarify(
     ranking = tracker.latest_message.get("intent_ranking") or []
     dispatcher.utter_message(text=DID_YOU_MEAN, buttons=did_you_mean_buttons(ranking))
     return [SlotSet(SLOT_PENDING_QUESTION, question)]
+
+
+class ActionShowTopics(Action):
+    """Says what the assistant can do, with a button for every topic it knows."""
+
+    def name(self) -> str:
+        return "action_show_topics"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        dispatcher.utter_message(response="utter_capabilities", buttons=topic_menu_buttons())
+        return []

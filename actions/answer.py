@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 
 from actions.retrieval import Hit
 
+# Between an answer and its sources: a paragraph break in Markdown, but not the "\n\n" on which
+# Rasa's output channels split a reply into separate messages (sources stay with their answer).
+SOURCES_BREAK = "\n \n"
 ABSTAIN_TEXT = (
     "I don't know that: I could not find it in the sources I rely on, and I would rather not guess."
 )
@@ -68,7 +71,7 @@ def compose_answer(hits: list[Hit], abstain_below: float, max_sentences: int = 5
             sentences.append(sentence)
         used.append(hit.chunk.id)
         sources.extend(s for s in hit.chunk.sources if s not in sources)
-    text = " ".join(sentences) + "\n\n" + format_sources(sources)
+    text = " ".join(sentences) + SOURCES_BREAK + format_sources(sources)
     return Answer(text=text, sources=sources, chunk_ids=used)
 
 

@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+import os
+import signal
 import socket
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
+import requests
 
 from actions.embedding import TextEmbedder
 from actions.retrieval import tokenize
+from actions.settings import PROJECT_ROOT
 
 TEST_KNOWLEDGE = Path(__file__).parent / "data" / "knowledge"
 _real_connect = socket.socket.connect
@@ -78,3 +86,75 @@ def knowledge_dir(tmp_path: Path) -> Path:
     for path in TEST_KNOWLEDGE.glob("*.md"):
         (target / path.name).write_text(path.read_text("utf-8"), "utf-8")
     return target
+
+
+# The running stack: `make run` on free ports, shared by the REST and browser tests.
+START_TIMEOUT = 240
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Stack:
+    def __init__(self, rasa_port: int, actions_port: int, web_port: int) -> None:
+        self.rasa = f"http://127.0.0.1:{rasa_port}"
+        self.actions = f"http://127.0.0.1:{actions_port}"
+        self.web = f"http://127.0.0.1:{web_port}"
+
+    def ask(self, text: str, sender: str | None = None) -> list[dict]:
+        response = requests.post(
+            f"{self.rasa}/webhooks/rest/webhook",
+            json={"sender": sender or uuid.uuid4().hex, "message": text},
+            timeout=30,
+        )
+        response.raise_for_status()
+        return response.json()
+
+    def answer_text(self, text: str, sender: str | None = None) -> str:
+        return "\n".join(message.get("text", "") for message in self.ask(text, sender))
+
+
+def wait_until_ready(stack: Stack, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "make run exited early"
+        try:
+            health = requests.get(f"{stack.actions}/health", timeout=2)
+            if health.ok and stack.ask("hello"):
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(1)
+    raise TimeoutError("the stack did not become ready")
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[Stack]:
+    rasa_port, actions_port, web_port = free_port(), free_port(), free_port()
+    env = {
+        **os.environ,
+        "RASA_PORT": str(rasa_port),
+        "ACTIONS_PORT": str(actions_port),
+        "WEB_PORT": str(web_port),
+    }
+    env.pop("ACTION_ENDPOINT_URL", None)
+    env.pop("MAKEFLAGS", None)
+    process = subprocess.Popen(
+        ["make", "--no-print-directory", "run"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        start_new_session=True,
+    )
+    running = Stack(rasa_port, actions_port, web_port)
+    try:
+        wait_until_ready(running, process)
+        yield running
+    finally:
+        os.killpg(process.pid, signal.SIGINT)
+        process.wait(timeout=60)
+    for port in (rasa_port, actions_port, web_port):
+        with socket.socket() as sock:
+            assert sock.connect_ex(("127.0.0.1", port)) != 0, f"port {port} still open after Ctrl-C"

@@ -12,7 +12,8 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import actions as actions_module
-from actions.actions import ActionAnswerQuestion
+from actions.actions import ActionAnswerQuestion, ActionShowTopics
+from actions.answer import SOURCES_BREAK
 from actions.sanitize import MAX_MESSAGE_CHARS
 from actions.service import QuestionAnswerer
 from actions.settings import load_settings
@@ -102,7 +103,7 @@ def test_real_model_names_kit_for_causes(real_service, monkeypatch) -> None:
     monkeypatch.setattr(actions_module, "get_service", lambda: real_service)
     [reply] = run_action("What causes mastocytosis?", intent="ask_causes")
     assert "KIT" in reply
-    assert "](https://" in reply.split("\n\n")[-1]
+    assert "](https://" in reply.split(SOURCES_BREAK)[-1]
 
 
 @pytest.mark.model
@@ -183,3 +184,13 @@ def test_pressed_button_answers_the_pending_question(answer_spy) -> None:
     assert answer_spy["question"] == "gizmo care?" and answer_spy["intent"] == "ask_treatment"
     run_tracker(tracker_for("/ask_treatment", "ask_treatment"))
     assert answer_spy["question"] == "How mastocytosis is treated"
+
+
+def test_topics_are_offered_as_buttons() -> None:
+    dispatcher = CollectingDispatcher()
+    asyncio.run(ActionShowTopics().run(dispatcher, tracker_for("help", "ask_capabilities"), {}))
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_capabilities"
+    assert {"title": "How mastocytosis is treated", "payload": "/ask_treatment"} in message[
+        "buttons"
+    ]

@@ -1,4 +1,4 @@
-from actions.answer import compose_answer
+from actions.answer import SOURCES_BREAK, compose_answer
 from actions.knowledge import Chunk
 from actions.retrieval import Hit
 
@@ -39,7 +39,7 @@ def test_close_passages_of_the_same_document_are_merged_without_repeats() -> Non
 def test_length_is_capped() -> None:
     hits = [hit("doc#a", [f"S{n}." for n in range(9)], 0.9, 0.8)]
     answer = compose_answer(hits, abstain_below=0.3, max_sentences=3)
-    assert answer.text.split("\n\n")[0] == "S0. S1. S2."
+    assert answer.text.split(SOURCES_BREAK)[0] == "S0. S1. S2."
 
 
 def test_weak_retrieval_abstains_and_offers_topics() -> None:

@@ -1,0 +1,109 @@
+"""The chat page in headless Chromium: ask, read a sourced answer, press a button, reload, and
+check that markup typed by a user stays inert. Needs Debian's chromium (`make browser`)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from actions.settings import PROJECT_ROOT
+from tests.conftest import Stack
+
+pytestmark = pytest.mark.browser
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SCREENSHOT = PROJECT_ROOT / "reports" / "chat-page.png"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+TIMEOUT_MS = 30_000
+
+
+@pytest.fixture(scope="module")
+def page(stack: Stack) -> Iterator:
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail("chromium is not installed: run `make browser`")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1200, "height": 860})
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(stack.web)
+        yield page
+        browser.close()
+
+
+def send(page, text: str) -> None:
+    page.fill(".rw-new-message", text)
+    page.keyboard.press("Enter")
+
+
+def open_chat(page) -> None:
+    """Open the widget unless it is open already (it remembers that across a reload)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+    page.wait_for_selector(".rw-launcher")
+    try:
+        page.wait_for_selector(".rw-new-message", timeout=3000)
+    except PlaywrightTimeoutError:  # the widget is closed
+        page.click(".rw-launcher")
+        page.wait_for_selector(".rw-new-message")
+
+
+def test_page_looks_finished(page) -> None:
+    assert page.title() == "Mastocytosis assistant"
+    assert "not medical advice" in page.inner_text("body")
+
+
+def test_question_gets_a_grounded_answer_with_source_links(page) -> None:
+    open_chat(page)
+    send(page, "What causes mastocytosis?")
+    answer = page.wait_for_selector(".rw-response >> text=KIT")
+    assert "KIT" in answer.inner_text()
+    link = page.wait_for_selector(".rw-response a[href^='https://']")
+    assert link.get_attribute("href").startswith("https://")
+
+
+SOURCED_ANSWERS_JS = (
+    "[...document.querySelectorAll('.rw-response')]"
+    ".filter(e => e.innerText.includes('Source:') || e.innerText.includes('Sources:')).length"
+)
+
+
+def sourced_answers(page) -> int:
+    return page.evaluate(SOURCED_ANSWERS_JS)
+
+
+def test_topic_button_gets_a_sourced_answer(page) -> None:
+    send(page, "what can you do?")
+    before = sourced_answers(page)
+    page.click(".rw-reply >> text=How mastocytosis is treated")
+    page.wait_for_function(f"n => {SOURCED_ANSWERS_JS} > n", arg=before)
+    newest = page.locator(".rw-response").last.inner_text()
+    assert "treat" in newest.lower() and "Sources:" in newest
+
+
+def test_markup_from_a_user_is_shown_as_text_never_run(page) -> None:
+    payload = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'
+    send(page, payload)
+    page.wait_for_timeout(3000)
+    assert page.evaluate("window.__xss") is None
+    assert page.locator(".rw-messages-container img[src='x']").count() == 0
+
+
+def test_conversation_survives_a_reload(page) -> None:
+    page.reload()
+    open_chat(page)
+    page.wait_for_selector(".rw-response >> text=KIT")
+    page.wait_for_timeout(1500)  # let the widget finish opening
+    SCREENSHOT.parent.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT))
