@@ -43,9 +43,8 @@ EMERGENCY_INTENT = "emergency"
 FALLBACK_INTENT = "nlu_fallback"
 
 
-@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
-class MessageCleaner(GraphComponent):
-    """Replaces each message's text with its cleaned form; place it first in the pipeline."""
+class _StatelessComponent(GraphComponent):
+    """A component with no configuration or state of its own."""
 
     @classmethod
     def create(
@@ -54,8 +53,13 @@ class MessageCleaner(GraphComponent):
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> MessageCleaner:
+    ) -> GraphComponent:
         return cls()
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
+class MessageCleaner(_StatelessComponent):
+    """Replaces each message's text with its cleaned form; place it first in the pipeline."""
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
@@ -125,23 +129,13 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
-class IntentSafetyNet(GraphComponent):
+class IntentSafetyNet(_StatelessComponent):
     """Overrides the classifier for emergencies and empty messages.
 
     `emergency` when the text matches actions.safety's patterns; `nlu_fallback` when there is no
     text, so the assistant asks for a question instead of staying silent. Place it after the
     intent classifier and before the FallbackClassifier.
     """
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> IntentSafetyNet:
-        return cls()
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
