@@ -76,6 +76,7 @@ class HybridRetriever:
         lexical_weight: float = 0.1,
         topic_boost: float = 0.05,
         term_boost: float = 0.03,
+        max_term_share: float = 0.15,
     ) -> None:
         if len(index) == 0:
             raise ValueError("cannot retrieve from an empty index")
@@ -86,6 +87,7 @@ class HybridRetriever:
         self.lexical_weight = lexical_weight
         self.topic_boost = topic_boost
         self.term_boost = term_boost
+        self.max_term_share = max_term_share
         self._bm25 = bm25s.BM25()
         corpus_tokens = [tokenize(chunk.embedding_text()) or ["_"] for chunk in index.chunks]
         self._bm25.index(corpus_tokens, show_progress=False)
@@ -120,10 +122,16 @@ class HybridRetriever:
         return boosts
 
     def term_scores(self, terms: Iterable[str]) -> np.ndarray:
-        """Boost chunks that mention the entities the NLU extracted (e.g. the form asked about)."""
+        """Boost chunks that mention the entities the NLU extracted (e.g. the form asked about).
+
+        A term found in more than `max_term_share` of the chunks says little about which chunk
+        answers ("systemic mastocytosis" is everywhere) and gets no boost.
+        """
         boosts = np.zeros(len(self.index), dtype=np.float32)
         for term in {t.lower() for t in terms if t and t.strip()}:
-            boosts += np.array([self.term_boost if term in text else 0.0 for text in self._texts])
+            mentions = np.array([term in text for text in self._texts])
+            if mentions.mean() <= self.max_term_share:
+                boosts += self.term_boost * mentions
         return boosts
 
     def retrieve(
@@ -140,8 +148,11 @@ class HybridRetriever:
             raise ValueError("top_k must be positive")
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}")
+        terms = list(terms)
         dense = self.dense_scores(np.asarray(query_embedding, dtype=np.float32))
-        lexical = self.lexical_scores(query)
+        # Canonical entity values ("pregnancy" for "pregnant", "epinephrine" for "epipen") let
+        # BM25 match the wording of the knowledge files.
+        lexical = self.lexical_scores(" ".join([query, *terms]))
         if mode == "dense":
             combined = dense
         elif mode == "lexical":

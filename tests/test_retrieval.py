@@ -75,3 +75,14 @@ def test_example_questions_let_a_chunk_match_wording_it_does_not_use(retriever, 
     hits = ask(retriever, fake_embedder, "wash the thing", mode="dense")
     assert hits[0].chunk.id == "beta#cleaning-a-gizmo"
     assert hits[0].dense == pytest.approx(1.0, abs=1e-5)  # "how" is a stopword: same vector
+
+
+def test_terms_found_almost_everywhere_get_no_boost(knowledge_dir, fake_embedder) -> None:
+    index = build_index(knowledge_dir, fake_embedder, 3, 1)
+    retriever = HybridRetriever(index, term_boost=1.0, max_term_share=0.5)
+    assert (
+        not retriever.term_scores(["gizmo"]).any()
+        or (retriever.term_scores(["gizmo"]) > 0).mean() <= 0.5
+    )
+    assert not retriever.term_scores(["a"]).any()  # in every chunk's text
+    assert retriever.term_scores(["hinge"]).max() == 1.0

@@ -127,3 +127,13 @@ def test_malformed_json_is_a_client_error(stack: Stack) -> None:
         timeout=10,
     )
     assert response.status_code == 400
+
+
+def test_abbreviation_does_not_pull_the_answer_off_topic(stack: Stack) -> None:
+    reply = stack.answer_text("is it safe to get pregnant with SM")
+    assert "pregnan" in reply.lower() and "](https://" in reply
+
+
+def test_short_vague_question_with_a_clear_intent_is_answered(stack: Stack) -> None:
+    reply = stack.answer_text("what is the outlook?")
+    assert not reply.startswith("I don't know") and "](https://" in reply
