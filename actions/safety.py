@@ -1,7 +1,7 @@
 """Recognise a message describing anaphylaxis happening now, whatever the NLU model thinks.
 
-A keyword safety net behind the `emergency` intent: the NLU pipeline (bot/components.py) and the
-action server both use it. The patterns want signs in the present ("my throat is closing",
+A keyword safety net behind the `emergency` intent, applied in the NLU pipeline by
+bot/components.py's IntentSafetyNet. The patterns want signs in the present ("my throat is closing",
 "she's not breathing", "I'm having anaphylaxis") so that questions *about* anaphylaxis ("what are
 the signs of anaphylaxis?") are still answered as questions.
 """
