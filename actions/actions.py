@@ -18,25 +18,15 @@ from actions.clarify import (
 )
 from actions.context import contextual_query
 from actions.sanitize import clean_text, is_empty_message
-from actions.service import get_service, retrieval_intent
+from actions.service import FALLBACK_INTENT, entity_values, get_service, retrieval_intent
 
 logger = logging.getLogger(__name__)
 
 SLOT_FORM = "form"
 SLOT_PENDING_QUESTION = "pending_question"
-FALLBACK_INTENT = "nlu_fallback"
 EMPTY_QUESTION_REPLY = (
     "I didn't catch a question there. What would you like to know about mastocytosis?"
 )
-
-
-def entity_values(tracker: Tracker, entity: str | None = None) -> list[str]:
-    """Entity values of the latest message (canonical after synonym mapping), of one type or all."""
-    return [
-        str(e["value"])
-        for e in tracker.latest_message.get("entities", [])
-        if e.get("value") and entity in (None, e.get("entity"))
-    ]
 
 
 class ActionAnswerQuestion(Action):
@@ -55,9 +45,9 @@ class ActionAnswerQuestion(Action):
             dispatcher.utter_message(text=EMPTY_QUESTION_REPLY)
             return []
         query = contextual_query(
-            question, entity_values(tracker, SLOT_FORM), tracker.get_slot(SLOT_FORM)
+            question, entity_values(message, SLOT_FORM), tracker.get_slot(SLOT_FORM)
         )
-        answer = get_service().answer(query, intent, entity_values(tracker), confidence)
+        answer = get_service().answer(query, intent, entity_values(message), confidence)
         logger.info("answered %r (intent %s) from %s", query[:80], intent, answer.chunk_ids)
         unsure = (message.get("intent") or {}).get("name") == FALLBACK_INTENT
         if answer.abstained and unsure:

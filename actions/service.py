@@ -89,6 +89,9 @@ class QuestionAnswerer:
         return compose_answer(hits, threshold, self.settings.max_answer_sentences)
 
 
+FALLBACK_INTENT = "nlu_fallback"
+
+
 def retrieval_intent(parse_data: dict[str, Any]) -> tuple[str | None, float]:
     """The best real intent of a parsed message and its confidence.
 
@@ -96,8 +99,17 @@ def retrieval_intent(parse_data: dict[str, Any]) -> tuple[str | None, float]:
     best hint of the topic that retrieval has.
     """
     ranking = parse_data.get("intent_ranking") or [parse_data.get("intent") or {}]
-    best = next((i for i in ranking if i.get("name") != "nlu_fallback"), {})
+    best = next((i for i in ranking if i.get("name") != FALLBACK_INTENT), {})
     return best.get("name"), float(best.get("confidence") or 0.0)
+
+
+def entity_values(parse_data: dict[str, Any], entity: str | None = None) -> list[str]:
+    """Entity values of a parsed message (canonical after synonym mapping), of one type or all."""
+    return [
+        str(e["value"])
+        for e in parse_data.get("entities", [])
+        if e.get("value") and entity in (None, e.get("entity"))
+    ]
 
 
 _service: QuestionAnswerer | None = None

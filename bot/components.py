@@ -37,10 +37,10 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from actions.embedding import TextEmbedder
 from actions.safety import is_emergency
 from actions.sanitize import EMPTY_MESSAGE, clean_text, is_empty_message
+from actions.service import FALLBACK_INTENT
 from actions.settings import default_model_path
 
 EMERGENCY_INTENT = "emergency"
-FALLBACK_INTENT = "nlu_fallback"
 
 
 class _StatelessComponent(GraphComponent):

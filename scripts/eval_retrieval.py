@@ -20,12 +20,11 @@ from typing import Any
 import yaml
 from tqdm import tqdm
 
-from actions.service import QuestionAnswerer, retrieval_intent
+from actions.service import QuestionAnswerer, entity_values, retrieval_intent
 from actions.settings import PROJECT_ROOT, load_settings
 
 BENCHMARK = PROJECT_ROOT / "tests" / "retrieval_benchmark.yml"
 OUT_OF_SCOPE = PROJECT_ROOT / "tests" / "out_of_scope_questions.yml"
-FLOOR = PROJECT_ROOT / "tests" / "retrieval_floor.json"
 REPORT = PROJECT_ROOT / "reports" / "retrieval.json"
 KS = (1, 3, 5)
 MODES = ("hybrid", "dense", "lexical")
@@ -75,9 +74,10 @@ def evaluate(
     for item, parse in tqdm(list(zip(items, parses, strict=True)), desc="retrieval", unit="q"):
         intent, _ = retrieval_intent(parse)
         intent_correct += intent == item["intent"]
-        terms = [str(e["value"]) for e in parse.get("entities", []) if e.get("value")]
         for mode in MODES:
-            hits = service.search(item["question"], intent, terms, top_k=10, mode=mode)
+            hits = service.search(
+                item["question"], intent, entity_values(parse), top_k=10, mode=mode
+            )
             ranked = [h.chunk.id for h in hits]
             ranks[mode].append(first_relevant_rank(ranked, set(item["gold"])))
             if mode == "hybrid" and ranks[mode][-1] != 1:
@@ -97,16 +97,16 @@ def abstention(
 ) -> dict[str, float]:
     """How often the assistant abstains on answerable questions and answers unanswerable ones.
 
-    Decided as in production: the NLU's out_of_scope intent, then the retrieval threshold (which
-    depends on the NLU's confidence). `parses` covers in_scope then out_of_scope.
+    Decided as in production: the NLU's out_of_scope or emergency intent, then the service's own
+    answer (whose threshold depends on the NLU's confidence). `parses` covers in_scope then
+    out_of_scope.
     """
     answered = []
     for question, parse in zip(in_scope + out_of_scope, parses, strict=True):
         intent, confidence = retrieval_intent(parse)
-        best = service.search(question, intent, top_k=1)[0]
+        answer = service.answer(question, intent, entity_values(parse), confidence)
         answered.append(
-            parse["intent"]["name"] not in ("out_of_scope", "emergency")
-            and best.dense >= service.abstain_threshold(intent, confidence)
+            parse["intent"]["name"] not in ("out_of_scope", "emergency") and not answer.abstained
         )
     in_scope_answered, out_of_scope_answered = answered[: len(in_scope)], answered[len(in_scope) :]
     return {
