@@ -25,11 +25,16 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONPATH := $(CURDIR)
 export ACTION_ENDPOINT_URL ?= http://127.0.0.1:$(ACTIONS_PORT)/webhook
 
+# Telegram (bot/telegram.py) is on only when TELEGRAM_ACCESS_TOKEN is set: Rasa then reads
+# build/credentials.yml, which is bot/credentials.yml plus the Telegram block (README, Telegram).
+export TELEGRAM_API_URL ?= https://api.telegram.org
+CREDENTIALS := $(if $(strip $(TELEGRAM_ACCESS_TOKEN)),build/credentials.yml,bot/credentials.yml)
+
 TRAINING_DATA := config.yml bot/domain.yml bot/stories.yml bot/rules.yml $(wildcard nlu_data/*.yml)
 RASA_PATHS    := --config config.yml --domain bot/domain.yml --data bot/stories.yml bot/rules.yml nlu_data
 RUN_ACTIONS   := $(PY) -m actions.server --port $(ACTIONS_PORT)
 RUN_RASA      := $(RASA) run --model $(MODEL) --endpoints bot/endpoints.yml \
-                 --credentials bot/credentials.yml --port $(RASA_PORT) --cors "$(CORS_ORIGINS)"
+                 --credentials $(CREDENTIALS) --port $(RASA_PORT) --cors "$(CORS_ORIGINS)"
 
 .PHONY: help setup venv train index web browser run test lint format pytest validate test-stories \
         eval-retrieval retrieval-floor eval-nlu clean
@@ -70,7 +75,10 @@ browser: ## Install Debian's chromium for the browser test (as root, with apt)
 
 setup: venv train index web ## Everything run and test need
 
-run: setup ## Start the action server, Rasa (REST + socket.io) and the chat page; Ctrl-C stops all
+build/credentials.yml: bot/credentials.yml bot/telegram.py $(VENV)/.installed
+	$(PY) -m bot.telegram $< $@
+
+run: setup $(CREDENTIALS) ## Start the action server, Rasa (REST + socket.io) and the chat page; Ctrl-C stops all
 	$(PY) -m scripts.run_stack \
 	  --service actions 'http://127.0.0.1:$(ACTIONS_PORT)/health' '$(RUN_ACTIONS)' \
 	  --service rasa 'http://127.0.0.1:$(RASA_PORT)/' '$(RUN_RASA)' \
