@@ -30,7 +30,8 @@ export ACTION_ENDPOINT_URL ?= http://127.0.0.1:$(ACTIONS_PORT)/webhook
 export TELEGRAM_API_URL ?= https://api.telegram.org
 CREDENTIALS := $(if $(strip $(TELEGRAM_ACCESS_TOKEN)),build/credentials.yml,bot/credentials.yml)
 
-TRAINING_DATA := config.yml bot/domain.yml bot/stories.yml bot/rules.yml $(wildcard nlu_data/*.yml)
+TRAINING_DATA := config.yml bot/domain.yml bot/stories.yml bot/rules.yml $(wildcard nlu_data/*.yml) \
+  bot/components.py actions/text_classifier.py actions/sanitize.py actions/safety.py
 RASA_PATHS    := --config config.yml --domain bot/domain.yml --data bot/stories.yml bot/rules.yml nlu_data
 RUN_ACTIONS   := $(PY) -m actions.server --port $(ACTIONS_PORT)
 RUN_RASA      := $(RASA) run --model $(MODEL) --endpoints bot/endpoints.yml \
@@ -51,8 +52,9 @@ $(VENV)/.installed: requirements/lock.txt requirements/rasa.txt
 
 venv: $(VENV)/.installed ## Create the virtualenv and install the locked dependencies
 
+# --force: Rasa's training cache knows config and data, not our components' code.
 $(MODEL): $(VENV)/.installed $(TRAINING_DATA)
-	$(RASA) train $(RASA_PATHS) --out models --fixed-model-name mastobot
+	$(RASA) train $(RASA_PATHS) --force --out models --fixed-model-name mastobot
 	touch $@
 
 train: $(MODEL) ## Train the Rasa model if config, domain or data changed

@@ -33,10 +33,18 @@ class TextEmbedder:
         return "all-MiniLM-L6-v2" if "minilm" in self.model_path.lower() else self.model_path
 
     def warm_up(self) -> None:
-        """Load the model (about a second); later calls do nothing."""
+        """Load the model (about a second); later calls do nothing.
+
+        Torch is limited to EMBEDDING_THREADS threads (default 1, process-wide). A query is one
+        short sentence: on 2 busy cores, two intra-op threads made one embedding take ~160 ms
+        instead of ~20 ms, as they wait for each other; servers get parallelism from requests.
+        """
         with self._lock:
             if self._model is None:
+                import torch
                 from sentence_transformers import SentenceTransformer
+
+                torch.set_num_threads(max(1, int(os.environ.get("EMBEDDING_THREADS", "1"))))
 
                 self._model = SentenceTransformer(self.model_path, device="cpu")
 

@@ -1,9 +1,13 @@
 """The project's custom Rasa NLU components.
 
-`SentenceEmbeddingFeaturizer` adds all-MiniLM-L6-v2 sentence embeddings to every message: word and
-character n-grams only know the wording of the training examples, while a sentence embedding also
-knows that "why did I get this" and "what causes it" mean much the same. DIET gets both. The model
-is the one the action server uses, loaded from its Python package (no download).
+`SentenceEmbeddingFeaturizer` adds all-MiniLM-L6-v2 sentence embeddings to every message, from
+the model the action server uses, loaded from its Python package (no download).
+
+`LinearIntentClassifier` is a logistic regression over that embedding plus TF-IDF word and
+character n-grams (actions/text_classifier.py). The embedding knows that "why did I get this"
+and "what causes it" mean much the same; the n-grams know abbreviations and misspellings. On
+this project's data it beat DIET clearly (5-fold cross-validation macro-F1 0.88 against 0.74,
+see the README) and trains in seconds.
 
 `MessageCleaner` (first in the pipeline) strips markup and control characters and caps the length
 of what people type (actions/sanitize.py). `IntentSafetyNet` (after the classifier) makes sure a
@@ -20,6 +24,8 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers import LABEL_RANKING_LENGTH
+from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.nlu.constants import FEATURIZER_CLASS_ALIAS
 from rasa.nlu.featurizers.dense_featurizer.dense_featurizer import DenseFeaturizer
 from rasa.shared.nlu.constants import (
@@ -39,6 +45,7 @@ from actions.safety import is_emergency
 from actions.sanitize import EMPTY_MESSAGE, clean_text, is_empty_message
 from actions.service import FALLBACK_INTENT
 from actions.settings import default_model_path
+from actions.text_classifier import ClassifierConfig, TextClassifier
 
 EMERGENCY_INTENT = "emergency"
 
@@ -156,3 +163,114 @@ class IntentSafetyNet(_StatelessComponent):
         ]
         message.set(INTENT, top, add_to_output=True)
         message.set(INTENT_RANKING_KEY, [top, *ranking], add_to_output=True)
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class LinearIntentClassifier(GraphComponent, IntentClassifier):
+    """Intents from actions.text_classifier: the sentence embedding plus word and char n-grams.
+
+    Needs SentenceEmbeddingFeaturizer earlier in the pipeline.
+    """
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        defaults = ClassifierConfig()
+        return {
+            "C": defaults.C,
+            "embedding_weight": defaults.embedding_weight,
+            "char_ngram_range": list(defaults.char_ngram_range),
+            "word_ngram_range": list(defaults.word_ngram_range),
+            "max_iter": defaults.max_iter,
+        }
+
+    @staticmethod
+    def required_packages() -> list[str]:
+        return ["sklearn"]
+
+    def __init__(
+        self,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        classifier: TextClassifier | None = None,
+    ) -> None:
+        merged = {**self.get_default_config(), **config}
+        self._classifier_config = ClassifierConfig(
+            C=float(merged["C"]),
+            embedding_weight=float(merged["embedding_weight"]),
+            char_ngram_range=tuple(merged["char_ngram_range"]),
+            word_ngram_range=tuple(merged["word_ngram_range"]),
+            max_iter=int(merged["max_iter"]),
+        )
+        self._model_storage = model_storage
+        self._resource = resource
+        self.classifier = classifier
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> LinearIntentClassifier:
+        return cls(config, model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """Fit on every example that has an intent and a text."""
+        examples = [m for m in training_data.intent_examples if m.get(TEXT)]
+        self.classifier = TextClassifier(self._classifier_config).fit(
+            [m.get(TEXT) for m in examples],
+            _sentence_vectors(examples),
+            [m.get(INTENT) for m in examples],
+        )
+        self.persist()
+        return self._resource
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        """Set `intent` and `intent_ranking` (the top ten) on every message with text."""
+        scored = [m for m in messages if m.get(TEXT)]
+        if self.classifier is None or not scored:
+            return messages
+        texts = [m.get(TEXT) for m in scored]
+        probabilities = self.classifier.predict_proba(texts, _sentence_vectors(scored))
+        for message, row in zip(scored, probabilities, strict=True):
+            ranking = [
+                {
+                    INTENT_NAME_KEY: self.classifier.classes[i],
+                    PREDICTED_CONFIDENCE_KEY: float(row[i]),
+                }
+                for i in np.argsort(-row)[:LABEL_RANKING_LENGTH]
+            ]
+            message.set(INTENT, ranking[0], add_to_output=True)
+            message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+        return messages
+
+    def persist(self) -> None:
+        if self.classifier is not None:
+            with self._model_storage.write_to(self._resource) as directory:
+                self.classifier.save(directory)
+
+    @classmethod
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> LinearIntentClassifier:
+        with model_storage.read_from(resource) as directory:
+            classifier = TextClassifier.load(directory)
+        return cls(config, model_storage, resource, classifier)
+
+
+def _sentence_vectors(messages: list[Message]) -> np.ndarray:
+    """The sentence embedding that SentenceEmbeddingFeaturizer added to each message."""
+    vectors = []
+    for message in messages:
+        _, sentence = message.get_dense_features(TEXT)
+        if sentence is None:
+            raise ValueError("LinearIntentClassifier needs SentenceEmbeddingFeaturizer before it")
+        vectors.append(sentence.features[0])
+    return np.asarray(vectors, dtype=np.float32)

@@ -1,0 +1,131 @@
+"""Logistic regression over a sentence embedding plus TF-IDF word and character n-grams.
+
+Used twice: by the NLU pipeline to classify intents (bot/components.py) and by retrieval to
+score which knowledge section a question is about, trained on each section's example questions
+(actions/index.py). The embedding carries meaning ("why did I get this" ~ "what causes it");
+the n-grams carry wording, abbreviations and misspellings. The embedding block is scaled by
+`embedding_weight` so that it is not drowned by the many sparse n-gram columns.
+
+Saved as JSON and NumPy arrays, never pickled, so loading a model cannot run code.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+VOCABULARY_FILE = "vocabulary.json"
+WEIGHTS_FILE = "weights.npz"
+
+
+@dataclass(frozen=True)
+class ClassifierConfig:
+    C: float = 30.0
+    embedding_weight: float = 2.0
+    char_ngram_range: tuple[int, int] = (2, 5)
+    word_ngram_range: tuple[int, int] = (1, 2)
+    max_iter: int = 3000
+
+
+class TextClassifier:
+    """Fit on (text, embedding, label) triples; `predict_proba` gives one row per text."""
+
+    def __init__(self, config: ClassifierConfig | None = None) -> None:
+        self.config = config or ClassifierConfig()
+        self.classes: list[str] = []
+        self._vectorizers: tuple[Any, Any] | None = None
+        self._coef: np.ndarray | None = None
+        self._intercept: np.ndarray | None = None
+
+    @property
+    def is_fitted(self) -> bool:
+        return self._coef is not None
+
+    def _new_vectorizers(self) -> tuple[Any, Any]:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        char = TfidfVectorizer(
+            analyzer="char_wb", ngram_range=tuple(self.config.char_ngram_range), sublinear_tf=True
+        )
+        word = TfidfVectorizer(ngram_range=tuple(self.config.word_ngram_range), sublinear_tf=True)
+        return char, word
+
+    def _features(self, texts: list[str], embeddings: np.ndarray) -> Any:
+        from scipy.sparse import csr_matrix, hstack
+
+        assert self._vectorizers is not None
+        char, word = self._vectorizers
+        dense = csr_matrix(np.asarray(embeddings, dtype=np.float32) * self.config.embedding_weight)
+        return hstack([dense, char.transform(texts), word.transform(texts)]).tocsr()
+
+    def fit(self, texts: list[str], embeddings: np.ndarray, labels: list[str]) -> TextClassifier:
+        from sklearn.linear_model import LogisticRegression
+
+        if len(texts) != len(embeddings) or len(texts) != len(labels):
+            raise ValueError("texts, embeddings and labels must have the same length")
+        if len(set(labels)) < 2:
+            raise ValueError("a classifier needs examples of at least two labels")
+        char, word = self._new_vectorizers()
+        char.fit(texts)
+        word.fit(texts)
+        self._vectorizers = (char, word)
+        model = LogisticRegression(C=self.config.C, max_iter=self.config.max_iter)
+        model.fit(self._features(texts, embeddings), labels)
+        self.classes = [str(label) for label in model.classes_]
+        self._coef = model.coef_.astype(np.float32)
+        self._intercept = model.intercept_.astype(np.float32)
+        return self
+
+    def predict_proba(self, texts: list[str], embeddings: np.ndarray) -> np.ndarray:
+        """Probabilities, one row per text and one column per entry of `classes`."""
+        if not self.is_fitted:
+            raise RuntimeError("the classifier has not been fitted")
+        if not texts:
+            return np.zeros((0, len(self.classes)), dtype=np.float32)
+        logits = np.asarray(self._features(texts, embeddings) @ self._coef.T) + self._intercept
+        logits -= logits.max(axis=1, keepdims=True)
+        probabilities = np.exp(logits)
+        return probabilities / probabilities.sum(axis=1, keepdims=True)
+
+    def save(self, folder: Path) -> None:
+        if not self.is_fitted:
+            raise RuntimeError("the classifier has not been fitted")
+        assert self._vectorizers is not None
+        char, word = self._vectorizers
+        folder.mkdir(parents=True, exist_ok=True)
+        vocabulary = {
+            "config": {**self.config.__dict__},
+            "classes": self.classes,
+            "char": {term: int(column) for term, column in char.vocabulary_.items()},
+            "word": {term: int(column) for term, column in word.vocabulary_.items()},
+        }
+        (folder / VOCABULARY_FILE).write_text(json.dumps(vocabulary), encoding="utf-8")
+        np.savez(
+            folder / WEIGHTS_FILE,
+            coef=self._coef,
+            intercept=self._intercept,
+            char_idf=char.idf_,
+            word_idf=word.idf_,
+        )
+
+    @classmethod
+    def load(cls, folder: Path) -> TextClassifier:
+        vocabulary = json.loads((folder / VOCABULARY_FILE).read_text(encoding="utf-8"))
+        config = vocabulary["config"]
+        for key in ("char_ngram_range", "word_ngram_range"):
+            config[key] = tuple(config[key])
+        classifier = cls(ClassifierConfig(**config))
+        with np.load(folder / WEIGHTS_FILE) as weights:
+            arrays = {name: weights[name] for name in weights.files}
+        char, word = classifier._new_vectorizers()
+        char.vocabulary_, char.idf_ = vocabulary["char"], arrays["char_idf"]
+        word.vocabulary_, word.idf_ = vocabulary["word"], arrays["word_idf"]
+        classifier._vectorizers = (char, word)
+        classifier.classes = list(vocabulary["classes"])
+        classifier._coef = arrays["coef"]
+        classifier._intercept = arrays["intercept"]
+        return classifier

@@ -1,0 +1,76 @@
+"""The logistic-regression text classifier and the Rasa intent component built on it."""
+
+import numpy as np
+import pytest
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.shared.nlu.training_data.features import Features
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from actions.text_classifier import ClassifierConfig, TextClassifier
+from bot.components import LinearIntentClassifier
+
+EXAMPLES = {
+    "ask_causes": ["what causes mastocytosis", "why did i get masto", "what is the cause of it"],
+    "ask_treatment": ["how is mastocytosis treated", "what treatments are there", "cure for it?"],
+    "greet": ["hello", "hi there", "good morning"],
+}
+
+
+def labelled(fake_embedder) -> tuple[list[str], np.ndarray, list[str]]:
+    texts = [text for examples in EXAMPLES.values() for text in examples]
+    labels = [label for label, examples in EXAMPLES.items() for _ in examples]
+    return texts, fake_embedder.embed(texts), labels
+
+
+def test_classifier_learns_the_labels_and_survives_a_round_trip(fake_embedder, tmp_path) -> None:
+    texts, embeddings, labels = labelled(fake_embedder)
+    classifier = TextClassifier(ClassifierConfig(C=10)).fit(texts, embeddings, labels)
+    queries = ["what causes masto", "how is it treated", "hi"]
+    probabilities = classifier.predict_proba(queries, fake_embedder.embed(queries))
+    assert probabilities.shape == (3, 3)
+    assert np.allclose(probabilities.sum(axis=1), 1.0)
+    predicted = [classifier.classes[i] for i in probabilities.argmax(axis=1)]
+    assert predicted == ["ask_causes", "ask_treatment", "greet"]
+    classifier.save(tmp_path / "model")
+    reloaded = TextClassifier.load(tmp_path / "model")
+    assert reloaded.classes == classifier.classes
+    again = reloaded.predict_proba(queries, fake_embedder.embed(queries))
+    assert np.allclose(again, probabilities, atol=1e-6)
+
+
+def test_classifier_refuses_bad_input(fake_embedder) -> None:
+    with pytest.raises(RuntimeError):
+        TextClassifier().predict_proba(["x"], fake_embedder.embed(["x"]))
+    with pytest.raises(ValueError):
+        TextClassifier().fit(["a", "b"], fake_embedder.embed(["a", "b"]), ["same", "same"])
+
+
+def featurized(text: str, fake_embedder, intent: str | None = None) -> Message:
+    message = Message(data={"text": text, **({"intent": intent} if intent else {})})
+    vector = fake_embedder.embed([text])
+    message.add_features(Features(vector, "sentence", "text", "minilm"))
+    return message
+
+
+def test_intent_component_trains_persists_loads_and_ranks(fake_embedder, tmp_path) -> None:
+    storage, resource = LocalModelStorage(tmp_path), Resource("intents")
+    config = {**LinearIntentClassifier.get_default_config(), "C": 10}
+    training = TrainingData(
+        [
+            featurized(text, fake_embedder, intent)
+            for intent, examples in EXAMPLES.items()
+            for text in examples
+        ]
+    )
+    LinearIntentClassifier.create(config, storage, resource, None).train(training)
+    loaded = LinearIntentClassifier.load(config, storage, resource, None)
+    message = featurized("why did i get mastocytosis", fake_embedder)
+    loaded.process([message])
+    ranking = message.get("intent_ranking")
+    assert message.get("intent")["name"] == "ask_causes"
+    assert len(ranking) == 3
+    confidences = [r["confidence"] for r in ranking]
+    assert confidences == sorted(confidences, reverse=True)
+    assert sum(confidences) == pytest.approx(1.0, abs=1e-5)
