@@ -77,6 +77,7 @@ class HybridRetriever:
         topic_boost: float = 0.05,
         term_boost: float = 0.03,
         max_term_share: float = 0.15,
+        section_weight: float = 0.5,
     ) -> None:
         if len(index) == 0:
             raise ValueError("cannot retrieve from an empty index")
@@ -88,6 +89,15 @@ class HybridRetriever:
         self.topic_boost = topic_boost
         self.term_boost = term_boost
         self.max_term_share = max_term_share
+        self.section_weight = section_weight
+        classifier = index.section_classifier
+        rows = {chunk.id: row for row, chunk in enumerate(index.chunks)}
+        # Column j of the classifier's output is the chunk in row _section_rows[j].
+        self._section_rows = (
+            np.array([rows[chunk_id] for chunk_id in classifier.classes], dtype=np.int64)
+            if classifier is not None and set(classifier.classes) <= rows.keys()
+            else None
+        )
         self._bm25 = bm25s.BM25()
         corpus_tokens = [tokenize(chunk.embedding_text()) or ["_"] for chunk in index.chunks]
         self._bm25.index(corpus_tokens, show_progress=False)
@@ -109,6 +119,14 @@ class HybridRetriever:
         scores = np.asarray(self._bm25.get_scores(tokens), dtype=np.float32)
         best = float(scores.max())
         return scores / best if best > 0 else scores
+
+    def section_scores(self, query: str, query_embedding: np.ndarray) -> np.ndarray:
+        """The section classifier's probability that each chunk answers the query (or zeros)."""
+        scores = np.zeros(len(self.index), dtype=np.float32)
+        if self._section_rows is not None:
+            classifier = self.index.section_classifier
+            scores[self._section_rows] = classifier.predict_proba([query], query_embedding[None])[0]
+        return scores
 
     def topic_scores(self, topics: Sequence[str]) -> np.ndarray:
         """Full boost when the chunk's primary topic matches, half when a secondary one does."""
@@ -149,7 +167,8 @@ class HybridRetriever:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}")
         terms = list(terms)
-        dense = self.dense_scores(np.asarray(query_embedding, dtype=np.float32))
+        query_embedding = np.asarray(query_embedding, dtype=np.float32)
+        dense = self.dense_scores(query_embedding)
         # Canonical entity values ("pregnancy" for "pregnant", "epinephrine" for "epipen") let
         # BM25 match the wording of the knowledge files.
         lexical = self.lexical_scores(" ".join([query, *terms]))
@@ -161,6 +180,7 @@ class HybridRetriever:
             combined = (
                 self.dense_weight * dense
                 + self.lexical_weight * lexical
+                + self.section_weight * self.section_scores(query, query_embedding)
                 + self.topic_scores(topics)
                 + self.term_scores(terms)
             )

@@ -37,7 +37,7 @@ class Settings:
     abstain_below: float = field(default_factory=lambda: _env_float("RETRIEVAL_ABSTAIN_BELOW", 0.4))
     # When the NLU is confident the message is a mastocytosis question, a vaguer match will do.
     abstain_below_confident: float = field(
-        default_factory=lambda: _env_float("RETRIEVAL_ABSTAIN_BELOW_CONFIDENT", 0.18)
+        default_factory=lambda: _env_float("RETRIEVAL_ABSTAIN_BELOW_CONFIDENT", 0.3)
     )
     confident_intent: float = field(default_factory=lambda: _env_float("CONFIDENT_INTENT", 0.8))
     max_answer_sentences: int = field(default_factory=lambda: _env_int("ANSWER_MAX_SENTENCES", 5))

@@ -29,6 +29,8 @@ class ClassifierConfig:
     char_ngram_range: tuple[int, int] = (2, 5)
     word_ngram_range: tuple[int, int] = (1, 2)
     max_iter: int = 3000
+    # n-grams seen in fewer texts are dropped (2 halves the features of long passages).
+    min_df: int = 1
 
 
 class TextClassifier:
@@ -49,9 +51,16 @@ class TextClassifier:
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         char = TfidfVectorizer(
-            analyzer="char_wb", ngram_range=tuple(self.config.char_ngram_range), sublinear_tf=True
+            analyzer="char_wb",
+            ngram_range=tuple(self.config.char_ngram_range),
+            sublinear_tf=True,
+            min_df=self.config.min_df,
         )
-        word = TfidfVectorizer(ngram_range=tuple(self.config.word_ngram_range), sublinear_tf=True)
+        word = TfidfVectorizer(
+            ngram_range=tuple(self.config.word_ngram_range),
+            sublinear_tf=True,
+            min_df=self.config.min_df,
+        )
         return char, word
 
     def _features(self, texts: list[str], embeddings: np.ndarray) -> Any:

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from actions.index import KnowledgeIndex, build_index, load_or_build_index
+from actions.retrieval import HybridRetriever
 
 
 def test_index_is_reused_until_knowledge_changes(
@@ -40,3 +41,19 @@ def test_mismatched_embeddings_are_rejected(knowledge_dir: Path, fake_embedder) 
 def test_empty_knowledge_is_an_error(tmp_path: Path, fake_embedder) -> None:
     with pytest.raises(ValueError, match="no knowledge"):
         build_index(tmp_path, fake_embedder, 3, 1)
+
+
+def test_section_classifier_is_built_saved_and_ranks_the_section_it_learnt(
+    knowledge_dir: Path, tmp_path: Path, fake_embedder
+) -> None:
+    index, _ = load_or_build_index(knowledge_dir, tmp_path / "index", fake_embedder, 3, 1)
+    assert index.section_classifier is not None
+    assert set(index.section_classifier.classes) == {c.id for c in index.chunks}
+    reloaded = KnowledgeIndex.load(tmp_path / "index" / index.key)
+    assert reloaded.section_classifier.classes == index.section_classifier.classes
+
+    retriever = HybridRetriever(reloaded)
+    question = "how do I wash the thing"  # an example question of the cleaning section
+    scores = retriever.section_scores(question, fake_embedder.embed([question])[0])
+    assert scores.sum() == pytest.approx(1.0, abs=1e-5)
+    assert reloaded.chunks[int(scores.argmax())].id.startswith("beta#cleaning-a-gizmo")
