@@ -24,6 +24,8 @@ export TRANSFORMERS_OFFLINE := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONPATH := $(CURDIR)
 export ACTION_ENDPOINT_URL ?= http://127.0.0.1:$(ACTIONS_PORT)/webhook
+# Where conversations (and feedback) are stored: bot/endpoints.yml's SQLite tracker store.
+export TRACKER_DB ?= $(CURDIR)/var/conversations.db
 
 # Telegram (bot/telegram.py) is on only when TELEGRAM_ACCESS_TOKEN is set: Rasa then reads
 # build/credentials.yml, which is bot/credentials.yml plus the Telegram block (README, Telegram).
@@ -81,6 +83,7 @@ build/credentials.yml: bot/credentials.yml bot/telegram.py $(VENV)/.installed
 	$(PY) -m bot.telegram $< $@
 
 run: setup $(CREDENTIALS) ## Start the action server, Rasa (REST + socket.io) and the chat page; Ctrl-C stops all
+	mkdir -p "$(dir $(TRACKER_DB))"
 	$(PY) -m scripts.run_stack \
 	  --service actions 'http://127.0.0.1:$(ACTIONS_PORT)/health' '$(RUN_ACTIONS)' \
 	  --service rasa 'http://127.0.0.1:$(RASA_PORT)/' '$(RUN_RASA)' \

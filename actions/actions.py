@@ -16,14 +16,40 @@ from actions.clarify import (
     did_you_mean_buttons,
     topic_menu_buttons,
 )
-from actions.context import contextual_query
+from actions.context import (
+    SUBJECT_SLOTS,
+    asks_previous_question_again,
+    contextual_query,
+    latest_subject,
+)
+from actions.retrieval import INTENT_TOPICS
 from actions.sanitize import clean_text, is_empty_message
-from actions.service import FALLBACK_INTENT, entity_values, get_service, retrieval_intent
+from actions.service import (
+    FALLBACK_INTENT,
+    entity_values,
+    expand_entities,
+    get_service,
+    retrieval_intent,
+)
 
 logger = logging.getLogger(__name__)
 
-SLOT_FORM = "form"
 SLOT_PENDING_QUESTION = "pending_question"
+SLOT_TOPIC = "topic"
+SLOT_LAST_ANSWER = "last_answer"
+SLOT_FEEDBACK = "feedback"
+FEEDBACK_BUTTONS = [
+    {"title": "👍 Helpful", "payload": "/feedback_positive"},
+    {"title": "👎 Not helpful", "payload": "/feedback_negative"},
+]
+RATINGS = {"feedback_positive": "helpful", "feedback_negative": "not helpful"}
+THANKS_FOR_RATING = "Thank you for the feedback. What else would you like to know?"
+SORRY_NOT_HELPFUL = (
+    "Thank you for telling me, and I'm sorry that didn't help. You could ask it another way, or "
+    "pick one of the topics below. For anything about your own care, your doctor or specialist "
+    "is the best person to ask."
+)
+NOTHING_TO_RATE = "Thanks! Ask me a question about mastocytosis and you can rate my answer."
 EMPTY_QUESTION_REPLY = (
     "I didn't catch a question there. What would you like to know about mastocytosis?"
 )
@@ -44,16 +70,44 @@ class ActionAnswerQuestion(Action):
         if not question:
             dispatcher.utter_message(text=EMPTY_QUESTION_REPLY)
             return []
+        previous = tracker.get_slot(SLOT_LAST_ANSWER) or {}
+        if question == message.get("text"):  # not a pressed button's pending question
+            question = expand_entities(question, message.get("entities") or [])
         query = contextual_query(
-            question, entity_values(message, SLOT_FORM), tracker.get_slot(SLOT_FORM)
+            question,
+            names_a_subject=any(entity_values(message, slot) for slot in SUBJECT_SLOTS),
+            remembered_subject=latest_subject(tracker.events, tracker.current_slot_values()),
+            previous_question=previous.get("question"),
         )
         answer = get_service().answer(query, intent, entity_values(message), confidence)
         logger.info("answered %r (intent %s) from %s", query[:80], intent, answer.chunk_ids)
         unsure = (message.get("intent") or {}).get("name") == FALLBACK_INTENT
         if answer.abstained and unsure:
             return clarify(dispatcher, tracker, question)
-        dispatcher.utter_message(text=answer.text)
-        return [SlotSet(SLOT_PENDING_QUESTION, None)]
+        if answer.abstained:
+            dispatcher.utter_message(text=answer.text)
+            return [SlotSet(SLOT_PENDING_QUESTION, None)]
+        dispatcher.utter_message(text=answer.text, buttons=FEEDBACK_BUTTONS)
+        # "What about children?" after "how is ISM treated?" keeps the treatment question.
+        searched = previous.get("question") if asks_previous_question_again(question) else None
+        topic = INTENT_TOPICS.get(intent or "") or answer_topic(answer.chunk_ids)
+        return [
+            SlotSet(SLOT_PENDING_QUESTION, None),
+            SlotSet(SLOT_TOPIC, topic),
+            SlotSet(
+                SLOT_LAST_ANSWER,
+                {
+                    "question": searched or query,
+                    "chunks": answer.chunk_ids,
+                    "sources": [source["url"] for source in answer.sources],
+                },
+            ),
+        ]
+
+
+def answer_topic(chunk_ids: list[str]) -> str | None:
+    """The knowledge file an answer came from, as a fallback topic name."""
+    return chunk_ids[0].split("#", 1)[0] if chunk_ids else None
 
 
 def question_text(tracker: Tracker, intent: str | None) -> str:
@@ -77,6 +131,41 @@ def clarify(
     ranking = tracker.latest_message.get("intent_ranking") or []
     dispatcher.utter_message(text=DID_YOU_MEAN, buttons=did_you_mean_buttons(ranking))
     return [SlotSet(SLOT_PENDING_QUESTION, question)]
+
+
+class ActionRecordFeedback(Action):
+    """Stores a rating of the last answer, with its question and sources, in the tracker store.
+
+    The rating is the `feedback` slot's value, so every rating is a slot event that
+    scripts/feedback_summary.py can read back from the tracker store.
+    """
+
+    def name(self) -> str:
+        return "action_record_feedback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        rating = RATINGS.get((tracker.latest_message.get("intent") or {}).get("name") or "")
+        last = tracker.get_slot(SLOT_LAST_ANSWER)
+        if not rating or not last:
+            dispatcher.utter_message(text=NOTHING_TO_RATE)
+            return []
+        text = clean_text(tracker.latest_message.get("text") or "")
+        record = {
+            "rating": rating,
+            "question": last.get("question"),
+            "topic": tracker.get_slot(SLOT_TOPIC),
+            "chunks": last.get("chunks", []),
+            "sources": last.get("sources", []),
+            # What the person typed, unless they pressed a button.
+            "comment": "" if text.startswith("/") else text,
+        }
+        if rating == "helpful":
+            dispatcher.utter_message(text=THANKS_FOR_RATING)
+        else:
+            dispatcher.utter_message(text=SORRY_NOT_HELPFUL, buttons=topic_menu_buttons())
+        return [SlotSet(SLOT_FEEDBACK, record)]
 
 
 class ActionShowTopics(Action):

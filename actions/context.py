@@ -1,8 +1,12 @@
-"""Carry the form of mastocytosis under discussion into follow-up questions.
+"""Carry what is being discussed into follow-up questions.
 
-"What is ISM?" then "how is it treated?" should retrieve treatment of indolent systemic
-mastocytosis. The `form` slot remembers the last form named; a follow-up that names none and
-reads like a follow-up (a pronoun, "what about ...", or only a few words) is searched with it.
+Two kinds of follow-up lean on earlier turns:
+
+- a pronoun or a very short question ("how is it treated?", "is that mutation inherited?",
+  "prognosis?") keeps the question and adds the subject last named: a form, gene or drug
+  (the `form`, `gene` and `drug` slots);
+- "what about ...?" / "and in ...?" ("what about children?", "and in pregnancy?") asks the
+  previous question again about something else, so it is searched together with that question.
 """
 
 from __future__ import annotations
@@ -16,7 +20,13 @@ FOLLOW_UP = re.compile(
     r"them|their|those|these|one)\b",
     re.IGNORECASE,
 )
+SAME_QUESTION_ABOUT = re.compile(
+    r"^\s*(?:and|or|but)?\s*(?:what|how)\s+about\b|^\s*(?:and|or)\s+(?:in|for|with|during|if)\b"
+    r"|^\s*(?:same|is it the same)\s+(?:for|in|with)\b",
+    re.IGNORECASE,
+)
 SHORT_QUESTION_TOKENS = 3
+SUBJECT_SLOTS = ("form", "gene", "drug")
 
 
 def is_follow_up(question: str) -> bool:
@@ -24,10 +34,36 @@ def is_follow_up(question: str) -> bool:
     return bool(FOLLOW_UP.search(question)) or len(tokenize(question)) <= SHORT_QUESTION_TOKENS
 
 
+def asks_previous_question_again(question: str) -> bool:
+    """True for "what about children?", "and in pregnancy?": the last question, about X."""
+    return bool(SAME_QUESTION_ABOUT.search(question))
+
+
 def contextual_query(
-    question: str, forms_in_message: list[str], remembered_form: str | None
+    question: str,
+    names_a_subject: bool,
+    remembered_subject: str | None,
+    previous_question: str | None = None,
 ) -> str:
-    """The text to retrieve with: the question, plus the remembered form for a follow-up."""
-    if forms_in_message or not remembered_form or not is_follow_up(question):
+    """The text to retrieve with: the question plus, for a follow-up, what it leans on.
+
+    `names_a_subject`: the message itself names a form, gene or drug. `remembered_subject`: the
+    one named last before. `previous_question`: the last question answered (as searched).
+    """
+    if not is_follow_up(question):
         return question
-    return f"{question} ({remembered_form})"
+    if previous_question and asks_previous_question_again(question):
+        return f"{question} ({previous_question})"
+    if names_a_subject or not remembered_subject:
+        return question
+    return f"{question} ({remembered_subject})"
+
+
+def latest_subject(events: list[dict], slots: dict[str, object]) -> str | None:
+    """The form, gene or drug named most recently: the last of those slots to be set."""
+    for event in reversed(events):
+        if event.get("event") == "slot" and event.get("name") in SUBJECT_SLOTS:
+            value = slots.get(event["name"])
+            if isinstance(value, str) and value:
+                return value
+    return None

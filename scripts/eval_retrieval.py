@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 from tqdm import tqdm
 
-from actions.service import QuestionAnswerer, entity_values, retrieval_intent
+from actions.service import QuestionAnswerer, entity_values, expand_entities, retrieval_intent
 from actions.settings import PROJECT_ROOT, load_settings
 
 BENCHMARK = PROJECT_ROOT / "tests" / "retrieval_benchmark.yml"
@@ -65,6 +65,11 @@ def parse_with_nlu(model_path: Path, questions: list[str]) -> list[dict[str, Any
     return asyncio.run(parse_all())
 
 
+def production_query(parse: dict[str, Any]) -> str:
+    """The question as the action searches it: the NLU's cleaned text, entities spelt out."""
+    return expand_entities(parse["text"], parse.get("entities") or [])
+
+
 def evaluate(
     service: QuestionAnswerer, items: list[dict[str, Any]], parses: list[dict[str, Any]]
 ) -> dict[str, Any]:
@@ -74,10 +79,9 @@ def evaluate(
     for item, parse in tqdm(list(zip(items, parses, strict=True)), desc="retrieval", unit="q"):
         intent, _ = retrieval_intent(parse)
         intent_correct += intent == item["intent"]
+        question = production_query(parse)
         for mode in MODES:
-            hits = service.search(
-                item["question"], intent, entity_values(parse), top_k=10, mode=mode
-            )
+            hits = service.search(question, intent, entity_values(parse), top_k=10, mode=mode)
             ranked = [h.chunk.id for h in hits]
             ranks[mode].append(first_relevant_rank(ranked, set(item["gold"])))
             if mode == "hybrid" and ranks[mode][-1] != 1:
@@ -102,9 +106,11 @@ def abstention(
     out_of_scope.
     """
     answered = []
-    for question, parse in zip(in_scope + out_of_scope, parses, strict=True):
+    if len(parses) != len(in_scope) + len(out_of_scope):
+        raise ValueError("one parse per question is needed")
+    for parse in parses:
         intent, confidence = retrieval_intent(parse)
-        answer = service.answer(question, intent, entity_values(parse), confidence)
+        answer = service.answer(production_query(parse), intent, entity_values(parse), confidence)
         answered.append(
             parse["intent"]["name"] not in ("out_of_scope", "emergency") and not answer.abstained
         )

@@ -132,13 +132,15 @@ def wait_until_ready(stack: Stack, process: subprocess.Popen) -> None:
 
 
 @pytest.fixture(scope="session")
-def stack() -> Iterator[Stack]:
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     rasa_port, actions_port, web_port = free_port(), free_port(), free_port()
     env = {
         **os.environ,
         "RASA_PORT": str(rasa_port),
         "ACTIONS_PORT": str(actions_port),
         "WEB_PORT": str(web_port),
+        # Conversations of the test run go to a throw-away SQLite file, not var/.
+        "TRACKER_DB": str(tmp_path_factory.mktemp("trackers") / "conversations.db"),
     }
     env.pop("ACTION_ENDPOINT_URL", None)
     env.pop("MAKEFLAGS", None)
@@ -149,6 +151,7 @@ def stack() -> Iterator[Stack]:
         start_new_session=True,
     )
     running = Stack(rasa_port, actions_port, web_port)
+    running.tracker_db = Path(env["TRACKER_DB"])
     try:
         wait_until_ready(running, process)
         yield running

@@ -12,10 +12,10 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import actions as actions_module
-from actions.actions import ActionAnswerQuestion, ActionShowTopics
+from actions.actions import ActionAnswerQuestion, ActionRecordFeedback, ActionShowTopics
 from actions.answer import SOURCES_BREAK
 from actions.sanitize import MAX_MESSAGE_CHARS
-from actions.service import QuestionAnswerer
+from actions.service import QuestionAnswerer, expand_entities
 from actions.settings import load_settings
 
 
@@ -27,8 +27,10 @@ def tracker_for(
         "intent": {"name": intent, "confidence": 0.9},
         "entities": entities or [],
     }
-    events = [{"event": "user", "text": text, "parse_data": message}]
-    return Tracker("tester", slots or {}, message, events, False, None, {}, "action_listen")
+    slots = slots or {}
+    events = [{"event": "slot", "name": name, "value": value} for name, value in slots.items()]
+    events.append({"event": "user", "text": text, "parse_data": message})
+    return Tracker("tester", slots, message, events, False, None, {}, "action_listen")
 
 
 def run_tracker(tracker: Tracker) -> tuple[list[dict], list[dict]]:
@@ -39,7 +41,7 @@ def run_tracker(tracker: Tracker) -> tuple[list[dict], list[dict]]:
 
 def run_action(text: str, intent: str = "ask_what_is", entities: list | None = None) -> list[str]:
     messages, events = run_tracker(tracker_for(text, intent, entities))
-    assert events in ([], [SlotSet("pending_question", None)])
+    assert not events or events[0] == SlotSet("pending_question", None)
     return [message["text"] for message in messages]
 
 
@@ -173,7 +175,7 @@ def test_unsure_and_unanswerable_asks_did_you_mean_then_offers_topics(fake_servi
 def test_unsure_but_answerable_just_answers(fake_service) -> None:
     [answer], events = run_tracker(unsure_tracker("how should I clean a gizmo"))
     assert "dry cloth" in answer["text"]
-    assert events == [SlotSet("pending_question", None)]
+    assert events[0] == SlotSet("pending_question", None)
 
 
 def test_pressed_button_answers_the_pending_question(answer_spy) -> None:
@@ -194,3 +196,87 @@ def test_topics_are_offered_as_buttons() -> None:
     assert {"title": "How mastocytosis is treated", "payload": "/ask_treatment"} in message[
         "buttons"
     ]
+
+
+def test_an_answer_offers_rating_buttons_and_remembers_what_it_said(fake_service) -> None:
+    [answer], events = run_tracker(tracker_for("How should I clean a gizmo?", "ask_treatment"))
+    assert [b["payload"] for b in answer["buttons"]] == ["/feedback_positive", "/feedback_negative"]
+    slots = {event["name"]: event["value"] for event in events}
+    assert slots["topic"] == "treatment"
+    assert slots["last_answer"]["question"] == "How should I clean a gizmo?"
+    assert slots["last_answer"]["chunks"][0].startswith("beta#cleaning-a-gizmo")
+    assert slots["last_answer"]["sources"][0] == "https://example.org/gizmos"
+
+
+def test_an_abstention_has_no_rating_buttons_and_keeps_the_last_answer(fake_service) -> None:
+    [reply], events = run_tracker(tracker_for("zzz qqq", "ask_treatment"))
+    assert reply["text"].startswith("I don't know that") and not reply.get("buttons")
+    assert events == [SlotSet("pending_question", None)]
+
+
+def test_what_about_asks_the_last_question_again_and_keeps_it(answer_spy) -> None:
+    last = {"question": "how is a widget treated?", "chunks": ["a#b"], "sources": []}
+    tracker = tracker_for("what about children?", "ask_children", slots={"last_answer": last})
+    _, events = run_tracker(tracker)
+    assert answer_spy["question"] == "what about children? (how is a widget treated?)"
+    remembered = next(e["value"] for e in events if e["name"] == "last_answer")
+    assert remembered["question"] == "how is a widget treated?"
+
+
+def test_a_pronoun_follow_up_uses_the_subject_named_last(answer_spy) -> None:
+    slots = {"form": "indolent systemic mastocytosis", "gene": "KIT D816V"}
+    run_tracker(tracker_for("is that mutation inherited?", "ask_genetics", slots=slots))
+    assert answer_spy["question"] == "is that mutation inherited? (KIT D816V)"
+
+
+LAST_ANSWER = {
+    "question": "how is a gizmo cleaned?",
+    "chunks": ["beta#cleaning-a-gizmo"],
+    "sources": ["https://example.org/gizmos"],
+}
+
+
+def rate(text: str, intent: str, last: dict | None = LAST_ANSWER) -> tuple[list[dict], list]:
+    tracker = tracker_for(text, intent, slots={"last_answer": last, "topic": "treatment"})
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(ActionRecordFeedback().run(dispatcher, tracker, {}))
+    return dispatcher.messages, events
+
+
+def test_a_rating_is_stored_with_the_question_and_sources() -> None:
+    [reply], [event] = rate("/feedback_positive", "feedback_positive")
+    assert reply["text"].startswith("Thank you for the feedback")
+    assert event == SlotSet(
+        "feedback",
+        {
+            "rating": "helpful",
+            "question": "how is a gizmo cleaned?",
+            "topic": "treatment",
+            "chunks": ["beta#cleaning-a-gizmo"],
+            "sources": ["https://example.org/gizmos"],
+            "comment": "",
+        },
+    )
+
+
+def test_a_typed_complaint_is_kept_and_answered_with_topics() -> None:
+    [reply], [event] = rate("that was wrong, it's about kids", "feedback_negative")
+    assert "sorry" in reply["text"] and len(reply["buttons"]) == 16
+    assert event["value"]["rating"] == "not helpful"
+    assert event["value"]["comment"] == "that was wrong, it's about kids"
+
+
+def test_nothing_to_rate_before_any_answer() -> None:
+    [reply], events = rate("that was helpful", "feedback_positive", last=None)
+    assert "Ask me a question" in reply["text"] and events == []
+
+
+def test_entities_are_spelt_out_before_retrieval() -> None:
+    ism = {"start": 8, "end": 11, "value": "indolent systemic mastocytosis"}
+    kids = {"start": 15, "end": 19, "value": "children"}
+    assert expand_entities("what is ISM in kids?", [ism, kids]) == (
+        "what is indolent systemic mastocytosis in children?"
+    )
+    same = {"start": 8, "end": 16, "value": "tryptase"}
+    assert expand_entities("what is Tryptase", [same]) == "what is Tryptase"
+    assert expand_entities("what is ISM", [{"value": "x"}]) == "what is ISM"

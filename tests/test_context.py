@@ -1,6 +1,11 @@
 import pytest
 
-from actions.context import contextual_query, is_follow_up
+from actions.context import (
+    asks_previous_question_again,
+    contextual_query,
+    is_follow_up,
+    latest_subject,
+)
 
 
 @pytest.mark.parametrize(
@@ -25,12 +30,42 @@ def test_self_contained_questions_are_not_follow_ups(question: str) -> None:
     assert not is_follow_up(question)
 
 
-def test_remembered_form_is_added_to_a_follow_up_only() -> None:
+def test_remembered_subject_is_added_to_a_follow_up_only() -> None:
     form = "indolent systemic mastocytosis"
-    assert contextual_query("how is it treated?", [], form) == f"how is it treated? ({form})"
-    assert contextual_query("how is it treated?", [], None) == "how is it treated?"
-    assert contextual_query("how is ASM treated?", ["aggressive systemic mastocytosis"], form) == (
-        "how is ASM treated?"
-    )
+    assert contextual_query("how is it treated?", False, form) == f"how is it treated? ({form})"
+    assert contextual_query("how is it treated?", False, None) == "how is it treated?"
+    assert contextual_query("how is ASM treated?", True, form) == "how is ASM treated?"
     standalone = "what is mast cell activation syndrome"
-    assert contextual_query(standalone, [], form) == standalone
+    assert contextual_query(standalone, False, form) == standalone
+    gene = "KIT D816V"
+    assert contextual_query("is that mutation inherited?", False, gene) == (
+        f"is that mutation inherited? ({gene})"
+    )
+
+
+@pytest.mark.parametrize(
+    "question", ["what about children?", "and in pregnancy?", "How about for kids", "same for SM?"]
+)
+def test_what_about_asks_the_previous_question_again(question: str) -> None:
+    previous = "how is indolent systemic mastocytosis treated?"
+    assert asks_previous_question_again(question)
+    assert contextual_query(question, False, "ISM", previous) == f"{question} ({previous})"
+    assert contextual_query(question, False, None, None) == question
+
+
+@pytest.mark.parametrize("question", ["and how is it treated?", "what is it", "about time"])
+def test_other_follow_ups_do_not_repeat_the_previous_question(question: str) -> None:
+    assert not asks_previous_question_again(question)
+
+
+def test_latest_subject_is_the_last_form_gene_or_drug_slot_set() -> None:
+    events = [
+        {"event": "slot", "name": "form", "value": "indolent systemic mastocytosis"},
+        {"event": "slot", "name": "topic", "value": "treatment"},
+        {"event": "slot", "name": "gene", "value": "KIT D816V"},
+        {"event": "slot", "name": "pending_question", "value": None},
+    ]
+    slots = {"form": "indolent systemic mastocytosis", "gene": "KIT D816V", "topic": "treatment"}
+    assert latest_subject(events, slots) == "KIT D816V"
+    assert latest_subject(events[:2], slots) == "indolent systemic mastocytosis"
+    assert latest_subject([], slots) is None

@@ -7,6 +7,7 @@ import uuid
 import pytest
 import requests
 
+from scripts.feedback_summary import read_ratings
 from tests.conftest import Stack
 
 pytestmark = pytest.mark.stack
@@ -137,3 +138,31 @@ def test_abbreviation_does_not_pull_the_answer_off_topic(stack: Stack) -> None:
 def test_short_vague_question_with_a_clear_intent_is_answered(stack: Stack) -> None:
     reply = stack.answer_text("what is the outlook?")
     assert not reply.startswith("I don't know") and "](https://" in reply
+
+
+def test_what_about_asks_the_previous_question_about_someone_else(stack: Stack) -> None:
+    sender = uuid.uuid4().hex
+    stack.answer_text("how is indolent systemic mastocytosis treated?", sender)
+    reply = stack.answer_text("and in pregnancy?", sender).lower()
+    assert "pregnan" in reply and "medicines" in reply and "](https://" in reply
+
+
+def test_the_skin_one_means_cutaneous_mastocytosis(stack: Stack) -> None:
+    sender = uuid.uuid4().hex
+    stack.answer_text("what types of mastocytosis are there?", sender)
+    reply = stack.answer_text("tell me more about the skin one", sender).lower()
+    assert "skin" in reply and "cutaneous" in reply
+
+
+def test_every_answer_can_be_rated_and_the_rating_is_stored(stack: Stack) -> None:
+    sender = uuid.uuid4().hex
+    [answer] = stack.ask("what causes mastocytosis?", sender)
+    assert [b["payload"] for b in answer["buttons"]] == ["/feedback_positive", "/feedback_negative"]
+    reply = stack.answer_text("/feedback_negative", sender)
+    assert "sorry that didn't help" in reply
+    stack.answer_text("that was helpful", sender)
+    db_url = f"sqlite:///{stack.tracker_db}"
+    mine = [r for r in read_ratings(db_url).not_helpful if r["sender"] == sender]
+    assert [r["question"] for r in mine] == ["what causes mastocytosis?"]
+    assert mine[0]["chunks"][0].startswith("causes-kit-gene#")
+    assert read_ratings(db_url).helpful >= 1
