@@ -3,6 +3,7 @@ check that markup typed by a user stays inert. Needs Debian's chromium (`make br
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -107,3 +108,45 @@ def test_conversation_survives_a_reload(page) -> None:
     page.wait_for_timeout(1500)  # let the widget finish opening
     SCREENSHOT.parent.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOT))
+
+
+KB_MARKUP = (
+    'Mast cells <img src=x onerror="window.__kbxss=1"><script>window.__kbxss=2</script>'
+    " are **immune cells**. Source: [NORD](https://rarediseases.org/)"
+)
+
+
+def test_markup_in_an_answer_from_the_knowledge_base_stays_inert(stack: Stack) -> None:
+    """The bot's answer is rewritten on its way to the page, as if a knowledge file held HTML."""
+    from playwright.sync_api import sync_playwright
+
+    def tamper(ws) -> None:
+        server = ws.connect_to_server()
+
+        def from_server(message) -> None:
+            if isinstance(message, str) and message.startswith('42["bot_uttered"'):
+                event = json.loads(message[2:])
+                event[1]["text"] = KB_MARKUP
+                message = "42" + json.dumps(event)
+            ws.send(message)
+
+        server.on_message(from_server)
+        ws.on_message(server.send)
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        page.route_web_socket("**/socket.io/**", tamper)
+        page.goto(stack.web)
+        open_chat(page)
+        send(page, "what are mast cells?")
+        bold = page.wait_for_selector(".rw-response >> text=immune cells")
+        page.wait_for_timeout(1000)
+        assert page.evaluate("window.__kbxss") is None
+        assert page.locator(".rw-messages-container img[src='x']").count() == 0
+        assert page.locator(".rw-messages-container script").count() == 0
+        # Markdown still works: bold text and the source link.
+        assert bold.evaluate("e => e.tagName") == "STRONG"
+        assert page.locator(".rw-response a[href='https://rarediseases.org/']").count() >= 1
+        browser.close()
