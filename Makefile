@@ -120,7 +120,13 @@ eval-nlu: setup ## NLU 5-fold cross-validation + held-out test set -> reports/nl
 	$(RASA) test nlu --model $(MODEL) --nlu tests/test_nlu.yml --out reports/nlu-held-out
 	$(PY) -m scripts.summarise_nlu reports/nlu-cv reports/nlu-held-out reports/nlu.json
 
-test: lint validate pytest test-stories retrieval-floor ## Everything CI runs
+.PHONY: test-scale
+# Installs postgresql and redis-server with apt-get if missing (root only; skipped, saying so,
+# where that cannot be done); README "Deploying beyond one machine".
+test-scale: setup ## 2 Rasa + 2 action servers on PostgreSQL + Redis: 20 chats, one replica killed
+	$(PY) -m scripts.scale_test
+
+test: lint validate pytest test-stories retrieval-floor test-scale ## Everything CI runs
 
 clean: ## Remove trained models, the index and reports (keeps the virtualenv)
 	rm -rf models build reports .rasa
