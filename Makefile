@@ -14,7 +14,10 @@ WEB_STAMP   := web/node_modules/.installed
 ACTIONS_PORT ?= 5055
 RASA_PORT    ?= 5005
 WEB_PORT     ?= 8080
-CORS_ORIGINS ?= *
+# Browser origins allowed to talk to Rasa (space-separated; * for any): by default only the chat
+# page's own. Passed to `rasa run --cors`; bot/channels.py checks websockets against it too.
+CORS_ORIGINS ?= http://localhost:$(WEB_PORT) http://127.0.0.1:$(WEB_PORT)
+export CORS_ORIGINS
 
 # Every command runs offline and without Rasa's telemetry.
 export RASA_TELEMETRY_ENABLED := false
@@ -36,8 +39,9 @@ TRAINING_DATA := config.yml bot/domain.yml bot/stories.yml bot/rules.yml $(wildc
   bot/components.py actions/text_classifier.py actions/sanitize.py actions/safety.py
 RASA_PATHS    := --config config.yml --domain bot/domain.yml --data bot/stories.yml bot/rules.yml nlu_data
 RUN_ACTIONS   := $(PY) -m actions.server --port $(ACTIONS_PORT)
-RUN_RASA      := $(RASA) run --model $(MODEL) --endpoints bot/endpoints.yml \
-                 --credentials $(CREDENTIALS) --port $(RASA_PORT) --cors "$(CORS_ORIGINS)"
+# bot.serve is `rasa run`, plus --enable-api --auth-token only when RASA_AUTH_TOKEN is set.
+RUN_RASA      := $(PY) -m bot.serve --model $(MODEL) --endpoints bot/endpoints.yml \
+                 --credentials $(CREDENTIALS) --port $(RASA_PORT) --cors $(CORS_ORIGINS)
 
 .PHONY: help setup venv train index web browser run test lint format pytest validate test-stories \
         eval-retrieval retrieval-floor eval-nlu clean

@@ -1,0 +1,43 @@
+"""Start `rasa run` with its HTTP API on only when RASA_AUTH_TOKEN is set, and then behind it.
+
+Usage: python -m bot.serve [rasa run options ...]
+
+Without RASA_AUTH_TOKEN Rasa serves only the channels' webhooks (and its `/` greeting): no
+`/conversations`, `/model`, `/status`. With it, this adds `--enable-api --auth-token <token>`,
+and every API request must carry `?token=<token>`. The token is added inside this process, so
+it never appears in `make`'s output or in the process list, as it would on a command line.
+A token shorter than `MIN_TOKEN_CHARS` is refused: it could be guessed.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+TOKEN_ENV = "RASA_AUTH_TOKEN"
+MIN_TOKEN_CHARS = 16
+
+
+def rasa_arguments(options: list[str], token: str | None) -> list[str]:
+    """`rasa run` with `options`, plus the API behind `token` if there is one."""
+    token = (token or "").strip()
+    if not token:
+        return ["run", *options]
+    if len(token) < MIN_TOKEN_CHARS:
+        raise ValueError(f"{TOKEN_ENV} must be at least {MIN_TOKEN_CHARS} characters long")
+    return ["run", *options, "--enable-api", "--auth-token", token]
+
+
+def main() -> None:
+    try:
+        arguments = rasa_arguments(sys.argv[1:], os.environ.get(TOKEN_ENV))
+    except ValueError as error:
+        sys.exit(f"bot.serve: {error}")
+    from rasa.__main__ import main as rasa_main
+
+    sys.argv = ["rasa", *arguments]
+    rasa_main()
+
+
+if __name__ == "__main__":
+    main()
