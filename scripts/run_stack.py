@@ -2,8 +2,9 @@
 
 Usage: python -m scripts.run_stack --service NAME HEALTH_URL COMMAND [--service ...]
 
-Each service runs in its own process group. A service that dies is restarted (with back-off);
-the supervisor reports when each one answers its health URL.
+Each service runs in its own process group. A service that dies is restarted, after 1 s, then
+2, 4 ... up to 30 s if it keeps dying (back to 1 s once it has run for a minute). The
+supervisor reports when each one answers its health URL.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 
 POLL_SECONDS = 0.5
 MAX_BACKOFF_SECONDS = 30.0
+STABLE_SECONDS = 60.0  # a service that ran this long before dying restarts after 1 s again
 
 
 @dataclass
@@ -88,17 +90,19 @@ def check(service: Service) -> None:
     """Schedule a restart for a dead service, restart it when due, and report readiness."""
     assert service.process is not None
     code = service.process.poll()
+    now = time.monotonic()
     if code is not None and service.restart_at is None:
+        if now - service.started_at >= STABLE_SECONDS:
+            service.restarts = 0
         backoff = min(MAX_BACKOFF_SECONDS, 2.0**service.restarts)
         log(f"{service.name}: exited with {code}; restarting in {backoff:.0f} s")
-        service.restart_at = time.monotonic() + backoff
-    elif code is not None and time.monotonic() >= service.restart_at:
+        service.restart_at = now + backoff
+    elif code is not None and now >= service.restart_at:
         service.restarts += 1
         service.start()
-    elif not service.ready and is_healthy(service.health_url):
+    elif code is None and not service.ready and is_healthy(service.health_url):
         service.ready = True
-        took = time.monotonic() - service.started_at
-        log(f"{service.name}: ready at {service.health_url} after {took:.1f} s")
+        log(f"{service.name}: ready at {service.health_url} after {now - service.started_at:.1f} s")
 
 
 def main() -> None:
