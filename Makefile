@@ -44,7 +44,7 @@ RUN_RASA      := $(PY) -m bot.serve --model $(MODEL) --endpoints bot/endpoints.y
                  --credentials $(CREDENTIALS) --port $(RASA_PORT) --cors $(CORS_ORIGINS)
 
 .PHONY: help setup venv train index web browser run test lint format pytest validate test-stories \
-        eval-retrieval retrieval-floor eval-nlu clean
+        eval-retrieval retrieval-floor eval-nlu soak clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -131,6 +131,9 @@ test-scale: setup ## 2 Rasa + 2 action servers on PostgreSQL + Redis: 20 chats, 
 	$(PY) -m scripts.scale_test
 
 test: lint validate pytest test-stories retrieval-floor test-scale ## Everything CI runs
+
+soak: setup ## 8 conversations at once for SOAK_SECONDS (600) on a fresh stack: errors, memory
+	$(PY) -m scripts.soak
 
 clean: ## Remove trained models, the index and reports (keeps the virtualenv)
 	rm -rf models build reports .rasa
