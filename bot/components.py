@@ -44,11 +44,13 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from actions.embedding import TextEmbedder
 from actions.safety import is_emergency
 from actions.sanitize import EMPTY_MESSAGE, clean_text, is_empty_message
+from actions.scope import is_about_another_condition
 from actions.service import FALLBACK_INTENT
 from actions.settings import default_model_path
 from actions.text_classifier import ClassifierConfig, TextClassifier
 
 EMERGENCY_INTENT = "emergency"
+OUT_OF_SCOPE_INTENT = "out_of_scope"
 
 
 class _StatelessComponent(GraphComponent):
@@ -156,14 +158,41 @@ class IntentSafetyNet(_StatelessComponent):
 
     @staticmethod
     def _override(message: Message, intent_name: str) -> None:
-        top = {INTENT_NAME_KEY: intent_name, PREDICTED_CONFIDENCE_KEY: 1.0}
-        ranking = [
-            intent
-            for intent in message.get(INTENT_RANKING_KEY) or []
-            if intent.get(INTENT_NAME_KEY) != intent_name
-        ]
-        message.set(INTENT, top, add_to_output=True)
-        message.set(INTENT_RANKING_KEY, [top, *ranking], add_to_output=True)
+        override_intent(message, intent_name)
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class ScopeGuard(_StatelessComponent):
+    """Makes a question about another disease `out_of_scope` (actions/scope.py).
+
+    "Best treatment for cancer?" is worded like ask_treatment; without this it would be
+    answered with mastocytosis treatment. Only question intents are overridden, so an
+    emergency stays an emergency. Place it after IntentSafetyNet.
+    """
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY) or ""
+            if intent.startswith("ask_") and is_about_another_condition(message.get(TEXT) or ""):
+                override_intent(message, OUT_OF_SCOPE_INTENT)
+        return messages
+
+
+def override_intent(message: Message, intent_name: str) -> None:
+    """Make `intent_name` the certain top intent, keeping the rest of the ranking below it.
+
+    The others keep their order at half their confidence (at most 0.5), so that the
+    FallbackClassifier never sees a near tie with the override and turns an emergency into
+    "nlu_fallback".
+    """
+    top = {INTENT_NAME_KEY: intent_name, PREDICTED_CONFIDENCE_KEY: 1.0}
+    ranking = [
+        {**intent, PREDICTED_CONFIDENCE_KEY: float(intent.get(PREDICTED_CONFIDENCE_KEY) or 0) / 2}
+        for intent in message.get(INTENT_RANKING_KEY) or []
+        if intent.get(INTENT_NAME_KEY) != intent_name
+    ]
+    message.set(INTENT, top, add_to_output=True)
+    message.set(INTENT_RANKING_KEY, [top, *ranking], add_to_output=True)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)

@@ -50,3 +50,12 @@ def test_cleaner_replaces_the_text_before_anything_reads_it() -> None:
     msg = Message(data={"text": "<b>what is</b>\x00 mastocytosis"})
     MessageCleaner().process([msg])
     assert msg.get("text") == "what is mastocytosis"
+
+
+def test_an_override_is_never_a_near_tie_for_the_fallback_classifier() -> None:
+    urgent = message("my throat is closing", intent="ask_anaphylaxis")
+    urgent.set("intent_ranking", [{"name": "ask_anaphylaxis", "confidence": 0.97}])
+    IntentSafetyNet().process([urgent])
+    top, second = urgent.get("intent_ranking")
+    assert top == {"name": "emergency", "confidence": 1.0}
+    assert second == {"name": "ask_anaphylaxis", "confidence": 0.485}

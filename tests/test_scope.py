@@ -1,0 +1,59 @@
+import pytest
+from rasa.shared.nlu.training_data.message import Message
+
+from actions.scope import is_about_another_condition
+from bot.components import ScopeGuard
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "best treatment for cancer",
+        "how common is MS",
+        "what is IBS",
+        "does asthma run in families",
+        "symptoms of type 2 diabetes",
+        "how is scabies treated?",
+    ],
+)
+def test_questions_about_other_diseases_are_out_of_scope(text: str) -> None:
+    assert is_about_another_condition(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "is mastocytosis a cancer?",
+        "is it cancer?",
+        "can masto be mistaken for IBS",
+        "is it like eczema",
+        "what is mast cell leukemia",
+        "does asthma have anything to do with mast cells",
+        "can you have both asthma and SM",
+        "how is ISM treated",
+        "is this a kind of leukaemia",
+        "what causes the flushing",
+    ],
+)
+def test_questions_tied_to_mastocytosis_stay_in_scope(text: str) -> None:
+    assert not is_about_another_condition(text)
+
+
+def message(text: str, intent: str) -> Message:
+    msg = Message(data={"text": text})
+    msg.set("intent", {"name": intent, "confidence": 0.9}, add_to_output=True)
+    msg.set("intent_ranking", [{"name": intent, "confidence": 0.9}], add_to_output=True)
+    return msg
+
+
+def test_guard_overrides_question_intents_only() -> None:
+    cancer, emergency, ours = (
+        message("best treatment for cancer", "ask_treatment"),
+        message("I have asthma and can't breathe", "emergency"),
+        message("how is mastocytosis treated", "ask_treatment"),
+    )
+    ScopeGuard().process([cancer, emergency, ours])
+    assert cancer.get("intent") == {"name": "out_of_scope", "confidence": 1.0}
+    assert [i["name"] for i in cancer.get("intent_ranking")] == ["out_of_scope", "ask_treatment"]
+    assert emergency.get("intent")["name"] == "emergency"
+    assert ours.get("intent")["name"] == "ask_treatment"
