@@ -108,7 +108,10 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> SentenceEmbeddingFeaturizer:
-        return cls(config, execution_context.node_name)
+        featurizer = cls(config, execution_context.node_name)
+        # Load the model with Rasa's, not on the first message (which took 8-16 s longer).
+        featurizer.embedder.warm_up()
+        return featurizer
 
     @classmethod
     def validate_config(cls, config: dict[str, Any]) -> None:
