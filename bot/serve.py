@@ -25,7 +25,8 @@ def rasa_arguments(options: list[str], token: str | None) -> list[str]:
         return ["run", *options]
     if len(token) < MIN_TOKEN_CHARS:
         raise ValueError(f"{TOKEN_ENV} must be at least {MIN_TOKEN_CHARS} characters long")
-    return ["run", *options, "--enable-api", "--auth-token", token]
+    # One argument, so that a token starting with "-" is not taken for an option.
+    return ["run", *options, "--enable-api", f"--auth-token={token}"]
 
 
 def main() -> None:

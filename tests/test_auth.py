@@ -7,6 +7,7 @@ one, accept them with it, and keep the token off every command line.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import os
 import secrets
@@ -36,10 +37,20 @@ API_ENDPOINTS = [
 def test_the_api_is_added_only_with_a_token() -> None:
     assert rasa_arguments(["--port", "1"], None) == ["run", "--port", "1"]
     assert rasa_arguments(["--port", "1"], "  ") == ["run", "--port", "1"]
-    token = "t" * MIN_TOKEN_CHARS
-    assert rasa_arguments([], token) == ["run", "--enable-api", "--auth-token", token]
+    token = "-t" * MIN_TOKEN_CHARS
+    assert rasa_arguments([], token) == ["run", "--enable-api", f"--auth-token={token}"]
     with pytest.raises(ValueError):
         rasa_arguments([], "short")
+
+
+def test_rasa_reads_a_token_that_looks_like_an_option() -> None:
+    from rasa.cli.arguments.run import add_server_arguments
+
+    parser = argparse.ArgumentParser()
+    add_server_arguments(parser)
+    token = "-" + "x" * MIN_TOKEN_CHARS
+    parsed = parser.parse_args(rasa_arguments(["--port", "1"], token)[1:])
+    assert parsed.auth_token == token and parsed.enable_api
 
 
 # --- the default stack: no token, no API ------------------------------------------------
@@ -101,7 +112,7 @@ def test_the_widget_channel_refuses_pages_from_other_origins(stack: Stack) -> No
 
 @pytest.fixture(scope="module")
 def secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack, str]]:
-    token = secrets.token_urlsafe(24)
+    token = "-" + secrets.token_urlsafe(24)  # may start with "-" anyway: make sure it works
     rasa_port, actions_port, web_port = free_port(), free_port(), free_port()
     env = {
         **os.environ,
