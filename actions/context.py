@@ -29,9 +29,17 @@ SHORT_QUESTION_TOKENS = 3
 SUBJECT_SLOTS = ("form", "gene", "drug")
 
 
+# A question about mastocytosis itself ("what causes mastocytosis?") is not about the form
+# discussed before, however short it is.
+ABOUT_MASTOCYTOSIS_ITSELF = re.compile(r"\b(?:mastocytosis|masto|mastocitosis)\b", re.IGNORECASE)
+
+
 def is_follow_up(question: str) -> bool:
     """True if the question leans on earlier turns (a pronoun, "what about", or very short)."""
-    return bool(FOLLOW_UP.search(question)) or len(tokenize(question)) <= SHORT_QUESTION_TOKENS
+    if FOLLOW_UP.search(question):
+        return True
+    short = len(tokenize(question)) <= SHORT_QUESTION_TOKENS
+    return short and not ABOUT_MASTOCYTOSIS_ITSELF.search(question)
 
 
 def asks_previous_question_again(question: str) -> bool:

@@ -24,7 +24,7 @@ def clean_text(text: str, max_chars: int = MAX_MESSAGE_CHARS) -> str:
     text = "".join(
         ch for ch in text if not unicodedata.category(ch).startswith("C") or ch in "\n\t"
     )
-    return SPACE.sub(" ", text).strip()[:max_chars]
+    return SPACE.sub(" ", text).strip()[:max_chars].rstrip()
 
 
 def is_empty_message(text: str | None) -> bool:

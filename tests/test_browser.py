@@ -116,9 +116,8 @@ KB_MARKUP = (
 )
 
 
-def test_markup_in_an_answer_from_the_knowledge_base_stays_inert(stack: Stack) -> None:
+def test_markup_in_an_answer_from_the_knowledge_base_stays_inert(page) -> None:
     """The bot's answer is rewritten on its way to the page, as if a knowledge file held HTML."""
-    from playwright.sync_api import sync_playwright
 
     def tamper(ws) -> None:
         server = ws.connect_to_server()
@@ -133,20 +132,22 @@ def test_markup_in_an_answer_from_the_knowledge_base_stays_inert(stack: Stack) -
         server.on_message(from_server)
         ws.on_message(server.send)
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page()
-        page.set_default_timeout(TIMEOUT_MS)
-        page.route_web_socket("**/socket.io/**", tamper)
-        page.goto(stack.web)
-        open_chat(page)
-        send(page, "what are mast cells?")
-        bold = page.wait_for_selector(".rw-response >> text=immune cells")
-        page.wait_for_timeout(1000)
-        assert page.evaluate("window.__kbxss") is None
-        assert page.locator(".rw-messages-container img[src='x']").count() == 0
-        assert page.locator(".rw-messages-container script").count() == 0
+    # A fresh context: no stored session, and the route applies to its socket only.
+    context = page.context.browser.new_context()
+    tampered = context.new_page()
+    try:
+        tampered.set_default_timeout(TIMEOUT_MS)
+        tampered.route_web_socket("**/socket.io/**", tamper)
+        tampered.goto(page.url)
+        open_chat(tampered)
+        send(tampered, "what are mast cells?")
+        bold = tampered.wait_for_selector(".rw-response >> text=immune cells")
+        tampered.wait_for_timeout(1000)
+        assert tampered.evaluate("window.__kbxss") is None
+        assert tampered.locator(".rw-messages-container img[src='x']").count() == 0
+        assert tampered.locator(".rw-messages-container script").count() == 0
         # Markdown still works: bold text and the source link.
         assert bold.evaluate("e => e.tagName") == "STRONG"
-        assert page.locator(".rw-response a[href='https://rarediseases.org/']").count() >= 1
-        browser.close()
+        assert tampered.locator(".rw-response a[href='https://rarediseases.org/']").count() >= 1
+    finally:
+        context.close()

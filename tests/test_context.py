@@ -24,7 +24,12 @@ def test_follow_ups_are_recognised(question: str) -> None:
 
 @pytest.mark.parametrize(
     "question",
-    ["what is mast cell activation syndrome", "how do doctors diagnose mastocytosis in adults"],
+    [
+        "what is mast cell activation syndrome",
+        "how do doctors diagnose mastocytosis in adults",
+        "What causes mastocytosis?",
+        "is masto curable",
+    ],
 )
 def test_self_contained_questions_are_not_follow_ups(question: str) -> None:
     assert not is_follow_up(question)

@@ -15,4 +15,5 @@ def test_unicode_is_normalised_and_spaces_collapsed() -> None:
 def test_empty_and_huge_messages() -> None:
     assert clean_text("   \n\t ") == ""
     assert clean_text(None) == ""  # type: ignore[arg-type]
-    assert len(clean_text("mast " * 10_000)) == MAX_MESSAGE_CHARS
+    assert len(clean_text("masts" * 10_000)) == MAX_MESSAGE_CHARS
+    assert not clean_text("mast " * 10_000).endswith(" ")  # no space left by the cut
