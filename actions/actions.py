@@ -23,7 +23,7 @@ from actions.context import (
     latest_subject,
 )
 from actions.retrieval import INTENT_TOPICS
-from actions.sanitize import clean_text, is_empty_message
+from actions.sanitize import MAX_MESSAGE_CHARS, TRUNCATED_KEY, clean_text, is_empty_message
 from actions.service import (
     FALLBACK_INTENT,
     entity_values,
@@ -49,6 +49,10 @@ SORRY_NOT_HELPFUL = (
     "pick one of the topics below. For anything about your own care, your doctor or specialist "
     "is the best person to ask."
 )
+TRUNCATED_NOTE = (
+    f"Your message was long, so I read only its first {MAX_MESSAGE_CHARS:,} characters. "
+    "Short questions get the best answers."
+)
 NOTHING_TO_RATE = "Thanks! Ask me a question about mastocytosis and you can rate my answer."
 EMPTY_QUESTION_REPLY = (
     "I didn't catch a question there. What would you like to know about mastocytosis?"
@@ -67,6 +71,8 @@ class ActionAnswerQuestion(Action):
         message = tracker.latest_message
         intent, confidence = retrieval_intent(message)
         question = question_text(tracker, intent)
+        if message.get(TRUNCATED_KEY):
+            dispatcher.utter_message(text=TRUNCATED_NOTE)
         if not question:
             dispatcher.utter_message(text=EMPTY_QUESTION_REPLY)
             return []

@@ -13,6 +13,8 @@ MAX_MESSAGE_CHARS = 1000
 # What an empty message becomes in the NLU pipeline: Rasa's DIET crashes on a message with no
 # tokens, so the pipeline sees this placeholder and the safety net turns it into a fallback.
 EMPTY_MESSAGE = "(empty message)"
+# Set on the NLU's parse of a message that was longer than MAX_MESSAGE_CHARS once cleaned.
+TRUNCATED_KEY = "truncated"
 TAG = re.compile(r"<[^<>]{0,300}>")
 SPACE = re.compile(r"\s+")
 

@@ -43,7 +43,13 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from actions.embedding import TextEmbedder
 from actions.safety import is_emergency
-from actions.sanitize import EMPTY_MESSAGE, clean_text, is_empty_message
+from actions.sanitize import (
+    EMPTY_MESSAGE,
+    MAX_MESSAGE_CHARS,
+    TRUNCATED_KEY,
+    clean_text,
+    is_empty_message,
+)
 from actions.scope import is_about_another_condition
 from actions.service import FALLBACK_INTENT
 from actions.settings import default_model_path
@@ -69,13 +75,20 @@ class _StatelessComponent(GraphComponent):
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
 class MessageCleaner(_StatelessComponent):
-    """Replaces each message's text with its cleaned form; place it first in the pipeline."""
+    """Replaces each message's text with its cleaned form; place it first in the pipeline.
+
+    A message cut to MAX_MESSAGE_CHARS is marked `truncated`, so the answer can say so.
+    """
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             text = message.get(TEXT)
             if isinstance(text, str):
                 message.set(TEXT, clean_text(text) or EMPTY_MESSAGE, add_to_output=True)
+                if len(text) > MAX_MESSAGE_CHARS and len(clean_text(text, len(text))) > (
+                    MAX_MESSAGE_CHARS
+                ):
+                    message.set(TRUNCATED_KEY, True, add_to_output=True)
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:

@@ -280,3 +280,11 @@ def test_entities_are_spelt_out_before_retrieval() -> None:
     same = {"start": 8, "end": 16, "value": "tryptase"}
     assert expand_entities("what is Tryptase", [same]) == "what is Tryptase"
     assert expand_entities("what is ISM", [{"value": "x"}]) == "what is ISM"
+
+
+def test_a_cut_message_is_answered_with_a_note_that_it_was_cut(fake_service) -> None:
+    tracker = tracker_for("How should I clean a gizmo?", "ask_treatment")
+    tracker.latest_message["truncated"] = True
+    note, answer = run_tracker(tracker)[0]
+    assert note["text"].startswith("Your message was long, so I read only its first 1,000")
+    assert "dry cloth" in answer["text"]

@@ -59,3 +59,10 @@ def test_an_override_is_never_a_near_tie_for_the_fallback_classifier() -> None:
     top, second = urgent.get("intent_ranking")
     assert top == {"name": "emergency", "confidence": 1.0}
     assert second == {"name": "ask_anaphylaxis", "confidence": 0.485}
+
+
+def test_a_message_cut_to_length_is_marked_so_the_answer_can_say_so() -> None:
+    long, short = Message(data={"text": "what is masto " * 200}), Message(data={"text": "hi"})
+    MessageCleaner().process([long, short])
+    assert long.get("truncated") is True and len(long.get("text")) <= 1000
+    assert short.get("truncated") is None
