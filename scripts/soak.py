@@ -145,7 +145,8 @@ def start_stack(ports: dict[str, int], tracker_db: Path, log: Path) -> subproces
         "WEB_PORT": str(ports["web"]),
         "TRACKER_DB": str(tracker_db),
     }
-    for name in ("ACTION_ENDPOINT_URL", "MAKEFLAGS", "MAKELEVEL", "MFLAGS"):
+    # Set by the outer make from its own ports; this `make run` derives its own.
+    for name in ("ACTION_ENDPOINT_URL", "CORS_ORIGINS", "MAKEFLAGS", "MAKELEVEL", "MFLAGS"):
         env.pop(name, None)
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("w") as output:

@@ -90,6 +90,8 @@ def knowledge_dir(tmp_path: Path) -> Path:
 
 # The running stack: `make run` on free ports, shared by the REST and browser tests.
 START_TIMEOUT = 240
+# Set by an outer `make test` from *its* ports: a `make run` on other ports must derive its own.
+MAKE_RUN_DERIVED = ("ACTION_ENDPOINT_URL", "CORS_ORIGINS", "MAKEFLAGS", "MAKELEVEL", "MFLAGS")
 
 
 def free_port() -> int:
@@ -142,8 +144,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         # Conversations of the test run go to a throw-away SQLite file, not var/.
         "TRACKER_DB": str(tmp_path_factory.mktemp("trackers") / "conversations.db"),
     }
-    env.pop("ACTION_ENDPOINT_URL", None)
-    env.pop("MAKEFLAGS", None)
+    for name in MAKE_RUN_DERIVED:
+        env.pop(name, None)
     process = subprocess.Popen(
         ["make", "--no-print-directory", "run"],
         cwd=PROJECT_ROOT,

@@ -22,7 +22,7 @@ import socketio
 
 from actions.settings import PROJECT_ROOT
 from bot.serve import MIN_TOKEN_CHARS, TOKEN_ENV, rasa_arguments
-from tests.conftest import Stack, free_port, wait_until_ready
+from tests.conftest import MAKE_RUN_DERIVED, Stack, free_port, wait_until_ready
 
 API_ENDPOINTS = [
     ("GET", "/conversations/someone/tracker"),
@@ -122,7 +122,7 @@ def secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack, s
         "TRACKER_DB": str(tmp_path_factory.mktemp("secured") / "conversations.db"),
         TOKEN_ENV: token,
     }
-    for name in ("ACTION_ENDPOINT_URL", "MAKEFLAGS"):
+    for name in MAKE_RUN_DERIVED:
         env.pop(name, None)
     process = subprocess.Popen(
         ["make", "--no-print-directory", "run"],

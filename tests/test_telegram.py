@@ -33,7 +33,7 @@ from bot.telegram import (
     to_telegram_html,
     write_credentials,
 )
-from tests.conftest import Stack, free_port, wait_until_ready
+from tests.conftest import MAKE_RUN_DERIVED, Stack, free_port, wait_until_ready
 from tests.fake_telegram import BOT_USERNAME, FakeBotAPI, html_error, visible_text
 
 TOKEN = "123456789:TEST-token_for-the-fake-api"
@@ -341,8 +341,8 @@ def telegram_stack(stack_api: FakeBotAPI) -> Iterator[Stack]:
         "TELEGRAM_WEBHOOK_URL": WEBHOOK_URL,
         "TELEGRAM_API_URL": stack_api.url,
     }
-    env.pop("ACTION_ENDPOINT_URL", None)
-    env.pop("MAKEFLAGS", None)
+    for name in MAKE_RUN_DERIVED:
+        env.pop(name, None)
     process = subprocess.Popen(
         ["make", "--no-print-directory", "run"], cwd=PROJECT_ROOT, env=env, start_new_session=True
     )
