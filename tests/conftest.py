@@ -11,6 +11,7 @@ import subprocess
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -133,16 +134,18 @@ def wait_until_ready(stack: Stack, process: subprocess.Popen) -> None:
     raise TimeoutError("the stack did not become ready")
 
 
-@pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    rasa_port, actions_port, web_port = free_port(), free_port(), free_port()
+@contextmanager
+def make_run(data_dir: Path, **extra_env: str) -> Iterator[Stack]:
+    """`make run` on free ports, conversations in `data_dir`; stopped with Ctrl-C (SIGINT)."""
+    ports = free_port(), free_port(), free_port()
     env = {
         **os.environ,
-        "RASA_PORT": str(rasa_port),
-        "ACTIONS_PORT": str(actions_port),
-        "WEB_PORT": str(web_port),
+        "RASA_PORT": str(ports[0]),
+        "ACTIONS_PORT": str(ports[1]),
+        "WEB_PORT": str(ports[2]),
         # Conversations of the test run go to a throw-away SQLite file, not var/.
-        "TRACKER_DB": str(tmp_path_factory.mktemp("trackers") / "conversations.db"),
+        "TRACKER_DB": str(data_dir / "conversations.db"),
+        **extra_env,
     }
     for name in MAKE_RUN_DERIVED:
         env.pop(name, None)
@@ -152,7 +155,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         env=env,
         start_new_session=True,
     )
-    running = Stack(rasa_port, actions_port, web_port)
+    running = Stack(*ports)
     running.tracker_db = Path(env["TRACKER_DB"])
     try:
         wait_until_ready(running, process)
@@ -160,6 +163,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     finally:
         os.killpg(process.pid, signal.SIGINT)
         process.wait(timeout=60)
-    for port in (rasa_port, actions_port, web_port):
+    for port in ports:
         with socket.socket() as sock:
             assert sock.connect_ex(("127.0.0.1", port)) != 0, f"port {port} still open after Ctrl-C"
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    with make_run(tmp_path_factory.mktemp("trackers")) as running:
+        yield running

@@ -11,8 +11,6 @@ import argparse
 import asyncio
 import os
 import secrets
-import signal
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,9 +18,8 @@ import pytest
 import requests
 import socketio
 
-from actions.settings import PROJECT_ROOT
 from bot.serve import MIN_TOKEN_CHARS, TOKEN_ENV, rasa_arguments
-from tests.conftest import MAKE_RUN_DERIVED, Stack, free_port, wait_until_ready
+from tests.conftest import Stack, make_run
 
 API_ENDPOINTS = [
     ("GET", "/conversations/someone/tracker"),
@@ -113,30 +110,8 @@ def test_the_widget_channel_refuses_pages_from_other_origins(stack: Stack) -> No
 @pytest.fixture(scope="module")
 def secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack, str]]:
     token = "-" + secrets.token_urlsafe(24)  # may start with "-" anyway: make sure it works
-    rasa_port, actions_port, web_port = free_port(), free_port(), free_port()
-    env = {
-        **os.environ,
-        "RASA_PORT": str(rasa_port),
-        "ACTIONS_PORT": str(actions_port),
-        "WEB_PORT": str(web_port),
-        "TRACKER_DB": str(tmp_path_factory.mktemp("secured") / "conversations.db"),
-        TOKEN_ENV: token,
-    }
-    for name in MAKE_RUN_DERIVED:
-        env.pop(name, None)
-    process = subprocess.Popen(
-        ["make", "--no-print-directory", "run"],
-        cwd=PROJECT_ROOT,
-        env=env,
-        start_new_session=True,
-    )
-    running = Stack(rasa_port, actions_port, web_port)
-    try:
-        wait_until_ready(running, process)
+    with make_run(tmp_path_factory.mktemp("secured"), **{TOKEN_ENV: token}) as running:
         yield running, token
-    finally:
-        os.killpg(process.pid, signal.SIGINT)
-        process.wait(timeout=60)
 
 
 @pytest.mark.stack

@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import signal
-import subprocess
 import uuid
 from collections.abc import Iterator
 from itertools import count
@@ -33,7 +30,7 @@ from bot.telegram import (
     to_telegram_html,
     write_credentials,
 )
-from tests.conftest import MAKE_RUN_DERIVED, Stack, free_port, wait_until_ready
+from tests.conftest import Stack, make_run
 from tests.fake_telegram import BOT_USERNAME, FakeBotAPI, html_error, visible_text
 
 TOKEN = "123456789:TEST-token_for-the-fake-api"
@@ -328,31 +325,18 @@ def stack_api() -> Iterator[FakeBotAPI]:
 
 
 @pytest.fixture(scope="module")
-def telegram_stack(stack_api: FakeBotAPI) -> Iterator[Stack]:
+def telegram_stack(
+    stack_api: FakeBotAPI, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Stack]:
     """`make run` on free ports with Telegram enabled and pointed at the fake Bot API."""
-    rasa_port, actions_port, web_port = free_port(), free_port(), free_port()
-    env = {
-        **os.environ,
-        "RASA_PORT": str(rasa_port),
-        "ACTIONS_PORT": str(actions_port),
-        "WEB_PORT": str(web_port),
-        "TELEGRAM_ACCESS_TOKEN": TOKEN,
-        "TELEGRAM_VERIFY": BOT_USERNAME,
-        "TELEGRAM_WEBHOOK_URL": WEBHOOK_URL,
-        "TELEGRAM_API_URL": stack_api.url,
-    }
-    for name in MAKE_RUN_DERIVED:
-        env.pop(name, None)
-    process = subprocess.Popen(
-        ["make", "--no-print-directory", "run"], cwd=PROJECT_ROOT, env=env, start_new_session=True
-    )
-    running = Stack(rasa_port, actions_port, web_port)
-    try:
-        wait_until_ready(running, process)
+    with make_run(
+        tmp_path_factory.mktemp("telegram"),
+        TELEGRAM_ACCESS_TOKEN=TOKEN,
+        TELEGRAM_VERIFY=BOT_USERNAME,
+        TELEGRAM_WEBHOOK_URL=WEBHOOK_URL,
+        TELEGRAM_API_URL=stack_api.url,
+    ) as running:
         yield running
-    finally:
-        os.killpg(process.pid, signal.SIGINT)
-        process.wait(timeout=60)
 
 
 def post_update(stack: Stack, update: Any) -> requests.Response:
