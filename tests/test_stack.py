@@ -167,3 +167,10 @@ def test_every_answer_can_be_rated_and_the_rating_is_stored(stack: Stack) -> Non
     assert [r["question"] for r in mine] == ["what causes mastocytosis?"]
     assert mine[0]["chunks"][0].startswith("causes-kit-gene#")
     assert read_ratings(db_url).helpful >= 1
+
+
+def test_restart_clears_the_conversation_and_says_so(stack: Stack) -> None:
+    sender = uuid.uuid4().hex
+    stack.answer_text("tell me about mast cell leukemia", sender)
+    assert stack.answer_text("/restart", sender).startswith("Let's start again")
+    assert "leuk" not in stack.answer_text("what is the outlook?", sender).lower()
