@@ -17,6 +17,7 @@ said, and that an empty message still gets a reply (as `nlu_fallback`).
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import numpy as np
@@ -84,10 +85,10 @@ class MessageCleaner(_StatelessComponent):
         for message in messages:
             text = message.get(TEXT)
             if isinstance(text, str):
-                message.set(TEXT, clean_text(text) or EMPTY_MESSAGE, add_to_output=True)
-                if len(text) > MAX_MESSAGE_CHARS and len(clean_text(text, len(text))) > (
-                    MAX_MESSAGE_CHARS
-                ):
+                uncapped = clean_text(text, max_chars=sys.maxsize)  # NFKC may lengthen it
+                capped = uncapped[:MAX_MESSAGE_CHARS].rstrip()  # = clean_text(text)
+                message.set(TEXT, capped or EMPTY_MESSAGE, add_to_output=True)
+                if len(uncapped) > MAX_MESSAGE_CHARS:
                     message.set(TRUNCATED_KEY, True, add_to_output=True)
         return messages
 
@@ -167,14 +168,10 @@ class IntentSafetyNet(_StatelessComponent):
         for message in messages:
             text = message.get(TEXT) or ""
             if is_emergency(text):
-                self._override(message, EMERGENCY_INTENT)
+                override_intent(message, EMERGENCY_INTENT)
             elif is_empty_message(text):
-                self._override(message, FALLBACK_INTENT)
+                override_intent(message, FALLBACK_INTENT)
         return messages
-
-    @staticmethod
-    def _override(message: Message, intent_name: str) -> None:
-        override_intent(message, intent_name)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import requests
 
-from scripts.scale_services import free_port
+from scripts.localnet import free_port
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = PROJECT_ROOT / ".venv" / "bin"

@@ -16,7 +16,6 @@ import pwd
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -26,6 +25,8 @@ from pathlib import Path
 
 import redis
 
+from scripts.localnet import free_port
+
 APT_PACKAGES = {"postgres": "postgresql", "redis": "redis-server"}
 START_TIMEOUT = 60.0
 DB_NAME = "rasa"
@@ -34,12 +35,6 @@ DB_USER = "rasa"
 
 class Unavailable(Exception):
     """PostgreSQL or Redis is missing and cannot be installed here."""
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def postgres_bindir() -> Path | None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import tempfile
@@ -29,6 +28,7 @@ from pathlib import Path
 import requests
 
 from bot.resilience import UNAVAILABLE_REPLY
+from scripts.localnet import free_port
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 REPORT = PROJECT_ROOT / "reports" / "soak.json"
@@ -55,12 +55,6 @@ SCRIPT = (
 )
 # The service of each `make run` process: the module it runs (`python -m ...`).
 SERVICES = {"actions": "actions.server", "rasa": "bot.serve", "web": "scripts.serve_web"}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def service_pid(module: str, port: int) -> int | None:

@@ -21,6 +21,7 @@ import requests
 from actions.embedding import TextEmbedder
 from actions.retrieval import tokenize
 from actions.settings import PROJECT_ROOT
+from scripts.localnet import free_port
 
 TEST_KNOWLEDGE = Path(__file__).parent / "data" / "knowledge"
 _real_connect = socket.socket.connect
@@ -93,12 +94,6 @@ def knowledge_dir(tmp_path: Path) -> Path:
 START_TIMEOUT = 240
 # Set by an outer `make test` from *its* ports: a `make run` on other ports must derive its own.
 MAKE_RUN_DERIVED = ("ACTION_ENDPOINT_URL", "CORS_ORIGINS", "MAKEFLAGS", "MAKELEVEL", "MFLAGS")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Stack:
