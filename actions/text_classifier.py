@@ -11,6 +11,7 @@ Saved as JSON and NumPy arrays, never pickled, so loading a model cannot run cod
 
 from __future__ import annotations
 
+import itertools
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +43,8 @@ class TextClassifier:
         self._vectorizers: tuple[Any, Any] | None = None
         self._coef: np.ndarray | None = None
         self._intercept: np.ndarray | None = None
+        # The weights split by feature block and transposed, built on first use (`_logits`).
+        self._weight_blocks: list[np.ndarray] | None = None
 
     @property
     def is_fitted(self) -> bool:
@@ -87,6 +90,7 @@ class TextClassifier:
         self.classes = [str(label) for label in model.classes_]
         self._coef = model.coef_.astype(np.float32)
         self._intercept = model.intercept_.astype(np.float32)
+        self._weight_blocks = None
         return self
 
     def predict_proba(self, texts: list[str], embeddings: np.ndarray) -> np.ndarray:
@@ -95,10 +99,33 @@ class TextClassifier:
             raise RuntimeError("the classifier has not been fitted")
         if not texts:
             return np.zeros((0, len(self.classes)), dtype=np.float32)
-        logits = np.asarray(self._features(texts, embeddings) @ self._coef.T) + self._intercept
+        logits = self._logits(texts, embeddings)
         logits -= logits.max(axis=1, keepdims=True)
         probabilities = np.exp(logits)
         return probabilities / probabilities.sum(axis=1, keepdims=True)
+
+    def _logits(self, texts: list[str], embeddings: np.ndarray) -> np.ndarray:
+        """Features times weights, block by block, without stacking the features.
+
+        The embedding's dense columns, then each vectorizer's sparse ones, each against a
+        contiguous slice of the weights. For one short question this takes about 2 ms; the
+        stacked sparse matrix times `coef.T` (not contiguous) took about 10.
+        """
+        assert self._vectorizers is not None and self._coef is not None
+        if self._weight_blocks is None:
+            sizes = [np.asarray(embeddings).shape[1]]
+            sizes += [len(vectorizer.vocabulary_) for vectorizer in self._vectorizers]
+            bounds = np.cumsum([0, *sizes])
+            self._weight_blocks = [
+                np.ascontiguousarray(self._coef[:, start:end].T)
+                for start, end in itertools.pairwise(bounds)
+            ]
+        dense_weights, *sparse_weights = self._weight_blocks
+        dense = np.asarray(embeddings, dtype=np.float32) * self.config.embedding_weight
+        logits = dense @ dense_weights + self._intercept
+        for vectorizer, weights in zip(self._vectorizers, sparse_weights, strict=True):
+            logits += np.asarray(vectorizer.transform(texts) @ weights)
+        return logits
 
     def save(self, folder: Path) -> None:
         if not self.is_fitted:

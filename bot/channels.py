@@ -16,8 +16,8 @@ server) passes bare coroutines to `asyncio.wait` in its websocket code, which Py
 connects. Later Sanic releases wrap each awaitable in a task first; `_wait_wrapping_coroutines`
 does the same, for Sanic's websocket module only.
 
-Importing this module (credentials.yml names both channels) applies that fix and
-`bot.resilience.install()`.
+Importing this module (credentials.yml names both channels) applies that fix,
+`bot.resilience.install()` and `bot.speedups.install()`.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from sanic import Blueprint
 from sanic.exceptions import InvalidUsage, PayloadTooLarge, SanicException
 from sanic.request import Request
 
-from bot import resilience
+from bot import resilience, speedups
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +58,7 @@ async def _wait_wrapping_coroutines(awaitables: Iterable[Any], *args: Any, **kwa
 
 sanic_websockets.asyncio = SimpleNamespace(**{**vars(asyncio), "wait": _wait_wrapping_coroutines})
 resilience.install()
+speedups.install()
 
 
 class UnsupportedMediaType(SanicException):

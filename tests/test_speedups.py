@@ -1,0 +1,49 @@
+"""bot/speedups.py: Rasa checks action responses as before, without re-checking its schema."""
+
+from __future__ import annotations
+
+import jsonschema
+import pytest
+from rasa.core.actions.action import RemoteAction
+from rasa.utils.endpoints import EndpointConfig
+
+from bot import speedups
+
+GOOD = {
+    "events": [{"event": "slot", "name": "topic", "value": "causes", "timestamp": None}],
+    "responses": [{"text": "KIT.", "buttons": [{"title": "👍", "payload": "/feedback_positive"}]}],
+}
+BAD = [
+    {"events": "not a list"},
+    {"events": [{"no": "event key"}]},
+    {"events": [{"event": "slot", "timestamp": "yesterday"}]},
+]
+
+
+@pytest.fixture
+def action() -> RemoteAction:
+    speedups.install()
+    return RemoteAction("action_answer_question", EndpointConfig("http://127.0.0.1:1/webhook"))
+
+
+def test_install_patches_rasa_once() -> None:
+    speedups.install()
+    patched = RemoteAction._validate_action_result
+    speedups.install()
+    assert RemoteAction._validate_action_result is patched is speedups.validate_action_result
+
+
+def test_a_valid_response_passes(action: RemoteAction) -> None:
+    assert action._validate_action_result(GOOD) is True
+
+
+@pytest.mark.parametrize("response", BAD)
+def test_an_invalid_response_is_refused_as_rasa_refuses_it(
+    action: RemoteAction, response: dict
+) -> None:
+    with pytest.raises(jsonschema.ValidationError) as raised:
+        action._validate_action_result(response)
+    assert raised.value.message.endswith(speedups.HINT)
+    # Rasa's own check, with the schema re-validated every time, refuses it too.
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(response, RemoteAction.action_response_format_spec())
