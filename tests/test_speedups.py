@@ -47,3 +47,15 @@ def test_an_invalid_response_is_refused_as_rasa_refuses_it(
     # Rasa's own check, with the schema re-validated every time, refuses it too.
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(response, RemoteAction.action_response_format_spec())
+
+
+def test_sqlite_connections_skip_waiting_for_the_disk(tmp_path) -> None:
+    import sqlalchemy
+
+    speedups.install()
+    speedups.install()
+    engine = sqlalchemy.create_engine(f"sqlite:///{tmp_path / 'conversations.db'}")
+    with engine.connect() as connection:
+        mode = connection.exec_driver_sql("PRAGMA journal_mode").scalar()
+        synchronous = connection.exec_driver_sql("PRAGMA synchronous").scalar()
+    assert (mode, synchronous) == ("wal", 1)  # 1 is NORMAL (FULL, the default, is 2)
