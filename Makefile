@@ -45,7 +45,7 @@ RUN_RASA      := $(PY) -m bot.serve --model $(MODEL) --endpoints bot/endpoints.y
                  --credentials $(CREDENTIALS) --port $(RASA_PORT) --cors $(CORS_ORIGINS)
 
 .PHONY: help setup venv train index web browser run test lint format pytest validate test-stories \
-        eval-retrieval retrieval-floor eval-nlu soak clean
+        eval-retrieval retrieval-floor eval-nlu eval bench soak clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -124,6 +124,12 @@ eval-nlu: setup ## NLU 5-fold cross-validation + held-out test set -> reports/nl
 	  --out reports/nlu-cv
 	$(RASA) test nlu --model $(MODEL) --nlu tests/test_nlu.yml --out reports/nlu-held-out
 	$(PY) -m scripts.summarise_nlu reports/nlu-cv reports/nlu-held-out reports/nlu.json
+
+eval: setup ## Every quality measure (NLU CV, retrieval, stories, 106 conversations) -> reports/eval.md
+	$(PY) -m scripts.evaluate
+
+bench: setup ## Latency, throughput, start-up, build times, memory -> reports/bench.md (about 6 min)
+	$(PY) -m scripts.bench
 
 .PHONY: test-scale
 # Installs postgresql and redis-server with apt-get if missing (root only; skipped, saying so,

@@ -1,0 +1,90 @@
+"""scripts/bench.py and scripts/stack.py: the arithmetic and parsing behind the benchmark."""
+
+from __future__ import annotations
+
+import pytest
+
+from scripts.bench import (
+    CONCURRENCY,
+    GREETING,
+    MIN_REQUESTS_PER_LEVEL,
+    QUESTIONS,
+    TURNS_PER_CONVERSATION,
+    conversation_messages,
+    conversations_each,
+    is_grounded,
+    markdown,
+    percentile,
+)
+from scripts.stack import ready_times
+
+
+def test_percentiles_interpolate_between_ranks() -> None:
+    values = [float(v) for v in range(1, 101)]
+    assert percentile(values, 50) == pytest.approx(50.5)
+    assert percentile(values, 99) == pytest.approx(99.01)
+    assert percentile([7.0], 95) == 7.0
+    with pytest.raises(ValueError):
+        percentile([], 50)
+
+
+def test_every_level_has_enough_requests_for_a_p99() -> None:
+    for clients in CONCURRENCY:
+        total = clients * conversations_each(clients) * TURNS_PER_CONVERSATION
+        assert total >= MIN_REQUESTS_PER_LEVEL
+
+
+def test_conversations_rotate_through_the_questions() -> None:
+    first, second = conversation_messages("question", 0), conversation_messages("question", 1)
+    assert len(first) == TURNS_PER_CONVERSATION and first != second
+    assert set(first) <= set(QUESTIONS)
+    assert conversation_messages("greeting", 5) == [GREETING] * TURNS_PER_CONVERSATION
+
+
+def test_an_answer_is_grounded_when_it_names_sources() -> None:
+    assert is_grounded([{"text": "KIT.\n \nSource: [NORD](https://rarediseases.org)"}])
+    assert not is_grounded([{"text": "Hello!"}, {"buttons": []}])
+
+
+def test_ready_times_come_from_the_supervisor_lines() -> None:
+    log = (
+        "[run_stack] web: ready at http://127.0.0.1:1/ after 0.5 s\n"
+        "noise\n[run_stack] rasa: ready at http://127.0.0.1:2/ after 16.6 s\n"
+    )
+    assert ready_times(log) == {"web": 0.5, "rasa": 16.6}
+
+
+def test_the_markdown_table_has_a_row_per_level() -> None:
+    row = {
+        "kind": "question",
+        "concurrent_conversations": 1,
+        "requests": 150,
+        "p50_ms": 40.0,
+        "p95_ms": 60.0,
+        "p99_ms": 70.0,
+        "requests_per_second": 20.0,
+        "answered_per_second": 19.5,
+        "errors": 0,
+    }
+    report = {
+        "when": "now",
+        "machine": {
+            "cpu": "cpu",
+            "cores": 2,
+            "memory_gb": 24,
+            "python": "3.11",
+            "load_average_at_start": 0.1,
+        },
+        "rest": [row, {**row, "kind": "greeting"}],
+        "startup_seconds": {
+            "page_cache_dropped_for_cold": False,
+            "cold": {"rasa": 20.0},
+            "warm": {"rasa": 15.0},
+        },
+        "peak_memory_mb": {"rasa": 900.0},
+        "in_process": {"query_embedding": {"p50_ms": 9.0, "p95_ms": 12.0}},
+    }
+    text = markdown(report)
+    assert "| question | 1 | 150 | 40.0 | 60.0 | 70.0 | 20.0 | 19.5 | 0 |" in text
+    assert "| greeting | 1 | 150 | 40.0 | 60.0 | 70.0 | 20.0 | - | 0 |" in text
+    assert "| rasa ready, cold start | 20.0 s |" in text and "not allowed here" in text

@@ -1,0 +1,57 @@
+"""scripts/evaluate.py: the answer-level checks and the held-out conversation file itself."""
+
+from __future__ import annotations
+
+import pytest
+
+from scripts.evaluate import check_turn, load_conversations, reply_text, summarise_answers
+
+CATEGORIES = {"single", "follow-up", "emergency", "dose", "out-of-scope", "abstain", "smalltalk"}
+
+
+def test_a_fact_is_found_case_insensitively_and_any_alternative_will_do() -> None:
+    reply = "Use the Adrenaline auto-injector and call Emergency Services."
+    assert check_turn(reply, ["emergency services", ["epinephrine", "adrenaline"]], []) == []
+
+
+def test_missing_and_forbidden_facts_are_each_reported() -> None:
+    problems = check_turn("Take 10 mg of it.", ["doctor", ["a", "mg"]], ["MG", "Source"])
+    assert problems == ["missing 'doctor'", "contains 'MG'"]
+
+
+def test_button_titles_count_as_part_of_the_reply() -> None:
+    replies = [{"text": "Did you mean:", "buttons": [{"title": "Symptoms", "payload": "/x"}]}]
+    assert check_turn(reply_text(replies), ["symptoms"], []) == []
+
+
+def test_a_conversation_passes_only_if_every_turn_does() -> None:
+    turns = [
+        {"conversation": "a", "category": "single", "passed": True},
+        {"conversation": "b", "category": "follow-up", "passed": True},
+        {"conversation": "b", "category": "follow-up", "passed": False},
+    ]
+    summary = summarise_answers(turns)
+    assert summary["conversations_passed"] == 1 and summary["turns_passed"] == 2
+    assert summary["by_category"]["follow-up"] == {"conversations": 1, "passed": 0}
+    assert summary["failures"] == [turns[2]]
+
+
+def test_the_held_out_conversations_are_well_formed() -> None:
+    conversations = load_conversations()
+    assert len(conversations) >= 60
+    assert {c["category"] for c in conversations} >= CATEGORIES
+    for conversation in conversations:
+        assert conversation["turns"], conversation["id"]
+        for turn in conversation["turns"]:
+            assert isinstance(turn["user"], str) and turn["user"].strip()
+            assert turn.get("must") or turn.get("must_not"), (conversation["id"], turn["user"])
+            for fact in turn.get("must", []):
+                options = fact if isinstance(fact, list) else [fact]
+                assert options and all(isinstance(o, str) and o.strip() for o in options)
+
+
+def test_duplicate_ids_are_refused(tmp_path) -> None:
+    path = tmp_path / "c.yml"
+    path.write_text("conversations:\n  - {id: a, turns: []}\n  - {id: a, turns: []}\n")
+    with pytest.raises(ValueError, match="unique"):
+        load_conversations(path)
