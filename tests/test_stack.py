@@ -39,7 +39,7 @@ def test_emergency_is_answered_with_what_to_do_now(stack: Stack) -> None:
     stack.answer_text("what is mastocytosis", sender)
     reply = stack.answer_text("my throat is swelling and I can't breathe", sender)
     assert reply.startswith("This may be anaphylaxis")
-    assert "Call emergency services" in reply
+    assert "auto-injector straight away" in reply and "Call emergency services" in reply
 
 
 def test_off_topic_question_is_not_answered_from_the_knowledge_base(stack: Stack) -> None:
