@@ -15,10 +15,7 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import statistics
-import subprocess
-import tempfile
 import threading
 import time
 import uuid
@@ -28,12 +25,11 @@ from pathlib import Path
 import requests
 
 from bot.resilience import UNAVAILABLE_REPLY
-from scripts.localnet import free_port
+from scripts.stack import SERVICES, running_stack, service_pid, status_kb
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 REPORT = PROJECT_ROOT / "reports" / "soak.json"
 STACK_LOG = PROJECT_ROOT / "reports" / "soak-stack.log"
-START_TIMEOUT = 300
 WARM_UP_SECONDS = 30.0
 MAX_GROWTH = 0.10
 SCRIPT = (
@@ -53,30 +49,6 @@ SCRIPT = (
     "thanks",
     "bye",
 )
-# The service of each `make run` process: the module it runs (`python -m ...`).
-SERVICES = {"actions": "actions.server", "rasa": "bot.serve", "web": "scripts.serve_web"}
-
-
-def service_pid(module: str, port: int) -> int | None:
-    """The pid of the `python -m <module> ... --port <port>` process, if one is running."""
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            args = (entry / "cmdline").read_bytes().decode(errors="replace").split("\0")
-        except OSError:
-            continue
-        if args[1:3] == ["-m", module] and "--port" in args and str(port) in args:
-            return int(entry.name)
-    return None
-
-
-def rss_bytes(pid: int) -> int:
-    """Resident set size of a process, from /proc/<pid>/status."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) * 1024
-    raise ValueError(f"no VmRSS for pid {pid}")
 
 
 @dataclass
@@ -131,64 +103,15 @@ def converse(url: str, deadline: float, think: float, tally: Tally) -> None:
                 tally.conversations += 1
 
 
-def start_stack(ports: dict[str, int], tracker_db: Path, log: Path) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "ACTIONS_PORT": str(ports["actions"]),
-        "RASA_PORT": str(ports["rasa"]),
-        "WEB_PORT": str(ports["web"]),
-        "TRACKER_DB": str(tracker_db),
-    }
-    # Set by the outer make from its own ports; this `make run` derives its own.
-    for name in ("ACTION_ENDPOINT_URL", "CORS_ORIGINS", "MAKEFLAGS", "MAKELEVEL", "MFLAGS"):
-        env.pop(name, None)
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with log.open("w") as output:
-        return subprocess.Popen(
-            ["make", "--no-print-directory", "run"],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-
-def wait_until_ready(process: subprocess.Popen, ports: dict[str, int]) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    url = f"http://127.0.0.1:{ports['rasa']}/webhooks/rest/webhook"
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"make run exited early; see {STACK_LOG}")
-        try:
-            health = requests.get(f"http://127.0.0.1:{ports['actions']}/health", timeout=2)
-            reply = requests.post(url, json={"sender": "soak", "message": "hi"}, timeout=30)
-            if health.ok and reply.ok and reply.json():
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(1)
-    raise TimeoutError("the stack did not become ready")
-
-
 def memory(pids: dict[str, int]) -> dict[str, int]:
-    return {name: rss_bytes(pid) for name, pid in pids.items()}
+    """Each service's resident set size in bytes."""
+    return {name: status_kb(pid, "VmRSS") * 1024 for name, pid in pids.items()}
 
 
 def soak(seconds: float, conversations: int, think: float) -> dict:
     """Start a stack, run the conversations, stop the stack; the figures as a dict."""
-    ports = {name: free_port() for name in SERVICES}
-    with tempfile.TemporaryDirectory() as scratch:
-        process = start_stack(ports, Path(scratch) / "conversations.db", STACK_LOG)
-        try:
-            wait_until_ready(process, ports)
-            pids = {name: service_pid(module, ports[name]) for name, module in SERVICES.items()}
-            if None in pids.values():
-                raise RuntimeError(f"a service is missing: {pids}")
-            return run_load(ports, pids, seconds, conversations, think)
-        finally:
-            os.killpg(process.pid, signal.SIGINT)
-            process.wait(timeout=60)
+    with running_stack(STACK_LOG) as stack:
+        return run_load(stack.ports, stack.pids, seconds, conversations, think)
 
 
 def run_load(

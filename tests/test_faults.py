@@ -30,7 +30,7 @@ from bot import resilience
 from bot.channels import MAX_MESSAGE_CHARS, guarded
 from bot.resilience import UNAVAILABLE_REPLY
 from scripts import run_stack
-from scripts.soak import service_pid
+from scripts.stack import service_pid
 from tests.conftest import Stack, free_port
 
 RECOVERY_TIMEOUT = 180
