@@ -17,13 +17,16 @@ from actions.clarify import (
     topic_menu_buttons,
 )
 from actions.context import (
-    SUBJECT_SLOTS,
+    SUBJECT_ENTITIES,
     asks_previous_question_again,
     contextual_query,
+    follow_up_subject,
+    is_follow_up,
     latest_subject,
 )
 from actions.retrieval import INTENT_TOPICS
 from actions.sanitize import MAX_MESSAGE_CHARS, TRUNCATED_KEY, clean_text, is_empty_message
+from actions.scope import is_about_another_condition
 from actions.service import (
     FALLBACK_INTENT,
     entity_values,
@@ -79,11 +82,18 @@ class ActionAnswerQuestion(Action):
         previous = tracker.get_slot(SLOT_LAST_ANSWER) or {}
         if question == message.get("text"):  # not a pressed button's pending question
             question = expand_entities(question, message.get("entities") or [])
+        named = [v for entity in SUBJECT_ENTITIES for v in entity_values(message, entity)]
+        remembered = latest_subject(tracker.events, tracker.current_slot_values())
         query = contextual_query(
             question,
-            names_a_subject=any(entity_values(message, slot) for slot in SUBJECT_SLOTS),
-            remembered_subject=latest_subject(tracker.events, tracker.current_slot_values()),
+            names_a_subject=bool(named),
+            remembered_subject=remembered,
             previous_question=previous.get("question"),
+            previous_subject=previous.get("subject"),
+        )
+        # What this question is about, for the follow-ups to it: what it named or leaned on.
+        subject = " ".join(dict.fromkeys(named)) or follow_up_subject(
+            question, False, remembered, previous.get("subject"), previous.get("question")
         )
         answer = get_service().answer(query, intent, entity_values(message), confidence)
         logger.info("answered %r (intent %s) from %s", query[:80], intent, answer.chunk_ids)
@@ -104,6 +114,7 @@ class ActionAnswerQuestion(Action):
                 SLOT_LAST_ANSWER,
                 {
                     "question": searched or query,
+                    "subject": subject,
                     "chunks": answer.chunk_ids,
                     "sources": [source["url"] for source in answer.sources],
                 },
@@ -184,4 +195,38 @@ class ActionShowTopics(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         dispatcher.utter_message(response="utter_capabilities", buttons=topic_menu_buttons())
+        return []
+
+
+class ActionOutOfScope(ActionAnswerQuestion):
+    """Says what the assistant covers, unless the message follows up the last answer.
+
+    "what about food?" after a question on triggers, or "is it approved in Europe too?" after
+    one on avapritinib, read like small talk or another subject on their own, and the NLU calls
+    them out of scope. When the conversation has an answer to follow up, the message is a
+    follow-up, names no other disease, and shares a word with the knowledge base (so "what about
+    football?" stays out of scope), it is searched as a follow-up of the last question, with the
+    stricter threshold retrieval uses without a question intent. Only if that finds an answer
+    is it given; otherwise the reply is the usual statement of what the assistant covers.
+    """
+
+    def name(self) -> str:
+        return "action_out_of_scope"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        text = clean_text(tracker.latest_message.get("text") or "")
+        if (
+            tracker.get_slot(SLOT_LAST_ANSWER)
+            and is_follow_up(text)
+            and not is_about_another_condition(text)
+            and get_service().knows_words(text)
+        ):
+            answered = CollectingDispatcher()
+            events = await super().run(answered, tracker, domain)
+            if any(event.get("name") == SLOT_LAST_ANSWER for event in events):
+                dispatcher.messages.extend(answered.messages)
+                return events
+        dispatcher.utter_message(response="utter_out_of_scope")
         return []

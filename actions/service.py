@@ -71,6 +71,12 @@ class QuestionAnswerer:
             mode=mode,
         )
 
+    def knows_words(self, text: str) -> bool:
+        """True if a word of `text` (stop words aside) occurs anywhere in the knowledge base."""
+        self.warm_up()
+        assert self.retriever is not None
+        return self.retriever.knows_words(text)
+
     def abstain_threshold(self, intent: str | None, confidence: float) -> float:
         """Similarity a passage needs: lower when the NLU is sure this is a question we cover."""
         if intent in INTENT_TOPICS and confidence >= self.settings.confident_intent:

@@ -12,7 +12,12 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import actions as actions_module
-from actions.actions import ActionAnswerQuestion, ActionRecordFeedback, ActionShowTopics
+from actions.actions import (
+    ActionAnswerQuestion,
+    ActionOutOfScope,
+    ActionRecordFeedback,
+    ActionShowTopics,
+)
 from actions.answer import SOURCES_BREAK
 from actions.sanitize import MAX_MESSAGE_CHARS
 from actions.service import QuestionAnswerer, expand_entities
@@ -288,3 +293,31 @@ def test_a_cut_message_is_answered_with_a_note_that_it_was_cut(fake_service) -> 
     note, answer = run_tracker(tracker)[0]
     assert note["text"].startswith("Your message was long, so I read only its first 1,000")
     assert "dry cloth" in answer["text"]
+
+
+def out_of_scope(text: str, last: dict | None) -> tuple[list[dict], list]:
+    tracker = tracker_for(text, "out_of_scope", slots={"last_answer": last} if last else {})
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(ActionOutOfScope().run(dispatcher, tracker, {}))
+    return dispatcher.messages, events
+
+
+def test_an_out_of_scope_follow_up_of_an_answer_is_answered(fake_service) -> None:
+    messages, events = out_of_scope("and what about the hinge?", LAST_ANSWER)
+    assert "Oil the hinge" in messages[0]["text"]
+    assert any(e["name"] == "last_answer" for e in events)
+
+
+@pytest.mark.parametrize(
+    ("text", "last"),
+    [
+        ("and what about the hinge?", None),  # nothing to follow up
+        ("what about the football?", LAST_ANSWER),  # no word the knowledge base knows
+        ("what about diabetes?", LAST_ANSWER),  # another disease
+        ("who won the cup in 1998", LAST_ANSWER),  # not a follow-up
+    ],
+)
+def test_other_out_of_scope_messages_get_the_statement_of_scope(fake_service, text, last) -> None:
+    messages, events = out_of_scope(text, last)
+    assert [m.get("response") for m in messages] == ["utter_out_of_scope"]
+    assert events == []

@@ -3,6 +3,7 @@ import pytest
 from actions.context import (
     asks_previous_question_again,
     contextual_query,
+    follow_up_subject,
     is_follow_up,
     latest_subject,
 )
@@ -74,3 +75,22 @@ def test_latest_subject_is_the_last_form_gene_or_drug_slot_set() -> None:
     assert latest_subject(events, slots) == "KIT D816V"
     assert latest_subject(events[:2], slots) == "indolent systemic mastocytosis"
     assert latest_subject([], slots) is None
+
+
+def test_a_follow_up_leans_on_what_the_last_answered_question_was_about() -> None:
+    # "what's tryptase?" named a test: "what level counts as high" is about it.
+    assert contextual_query(
+        "what level counts as high", False, None, "what's tryptase?", "tryptase"
+    ) == ("what level counts as high (tryptase)")
+    # The last answer's subject wins over a form named long before it.
+    assert follow_up_subject("how is it diagnosed?", False, "ISM", "tryptase") == "tryptase"
+
+
+def test_a_pronoun_without_a_named_subject_points_back_to_the_last_question() -> None:
+    previous = "what is hereditary alpha-tryptasemia?"
+    assert contextual_query("how common is it?", False, "ISM", previous) == (
+        f"how common is it? ({previous})"
+    )
+    # Short but with nothing pointing back: not tied to an unrelated previous question.
+    assert contextual_query("symptoms?", False, None, "what triggers flares?") == "symptoms?"
+    assert follow_up_subject("how common is it?", True, "ISM", "tryptase", previous) is None
