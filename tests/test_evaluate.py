@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from scripts.evaluate import check_turn, load_conversations, reply_text, summarise_answers
+from scripts.evaluate import (
+    ANSWER_SETS,
+    check_turn,
+    load_conversations,
+    reply_text,
+    summarise_answers,
+)
 
 CATEGORIES = {"single", "follow-up", "emergency", "dose", "out-of-scope", "abstain", "smalltalk"}
 
@@ -36,9 +42,10 @@ def test_a_conversation_passes_only_if_every_turn_does() -> None:
     assert summary["failures"] == [turns[2]]
 
 
-def test_the_held_out_conversations_are_well_formed() -> None:
-    conversations = load_conversations()
-    assert len(conversations) >= 60
+@pytest.mark.parametrize("name", ANSWER_SETS)
+def test_the_held_out_conversations_are_well_formed(name: str) -> None:
+    conversations = load_conversations(ANSWER_SETS[name])
+    assert len(conversations) >= 50
     assert {c["category"] for c in conversations} >= CATEGORIES
     for conversation in conversations:
         assert conversation["turns"], conversation["id"]
