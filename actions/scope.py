@@ -7,6 +7,11 @@ condition and nothing that ties it to mastocytosis (a mastocytosis word, a mast 
 pronoun such as "it" that points back to the conversation) is out of scope. Comparisons stay in
 scope: "can masto be mistaken for IBS?", "is it like eczema?".
 
+The other way round, a message the classifier calls out of scope but that names mastocytosis
+matter and no other condition ("will my symptoms get worse while pregnant?") is not out of scope
+(`is_about_mastocytosis`): the classifier learnt out_of_scope from many questions about other
+diseases, and their wording ("get worse", "while") can outweigh what the message is about.
+
 Applied in the NLU pipeline by bot/components.py's ScopeGuard, after entity extraction.
 """
 
@@ -25,14 +30,33 @@ OTHER_CONDITIONS = re.compile(
     r"kidney stones?|osteoarthritis|fibromyalgia|hay fever|food poisoning)\b",
     re.IGNORECASE,
 )
-MASTOCYTOSIS_CONTEXT = re.compile(
+MASTOCYTOSIS_TERMS = (
     r"mast\w*|\bMCAS\b|\bMCL\b|\bMCS\b|\bI?SM\b|\bASM\b|\bSSM\b|"
-    r"\bCM\b|\bUP\b|urticaria pigmentosa|tryptase|\bKIT\b|D816V|darier|"
-    r"\b(?:it|its|it's|this|that|these|those|they|them)\b|\bmy (?:condition|diagnosis|disease)\b",
+    r"\bCM\b|\bUP\b|urticaria pigmentosa|tryptase|\bKIT\b|D816V|darier"
+)
+MASTOCYTOSIS_CONTEXT = re.compile(
+    MASTOCYTOSIS_TERMS + r"|\b(?:it|its|it's|this|that|these|those|they|them)\b"
+    r"|\bmy (?:condition|diagnosis|disease)\b",
     re.IGNORECASE,
 )
+MASTOCYTOSIS_WORDS = re.compile(MASTOCYTOSIS_TERMS, re.IGNORECASE)
+# Entity types whose lookup tables hold mastocytosis vocabulary (organ names are everyday words).
+DOMAIN_ENTITIES = frozenset({"form", "symptom", "drug", "gene", "test", "population"})
 
 
 def is_about_another_condition(text: str) -> bool:
     """True if the text names another condition and nothing that ties it to mastocytosis."""
     return bool(OTHER_CONDITIONS.search(text)) and not MASTOCYTOSIS_CONTEXT.search(text)
+
+
+def is_about_mastocytosis(text: str, entity_types: set[str]) -> bool:
+    """True if the text names mastocytosis matter and no other condition.
+
+    Mastocytosis matter is a mastocytosis or mast cell word, or an entity the NLU found in the
+    project's own lookup tables (a form, symptom, drug, gene, test or population): "will my
+    symptoms get worse while pregnant?" names pregnancy. Pronouns do not count here: "what time
+    is it?" is not about mastocytosis.
+    """
+    if is_about_another_condition(text):
+        return False
+    return bool(MASTOCYTOSIS_WORDS.search(text)) or bool(entity_types & DOMAIN_ENTITIES)

@@ -32,6 +32,9 @@ class ClassifierConfig:
     max_iter: int = 3000
     # n-grams seen in fewer texts are dropped (2 halves the features of long passages).
     min_df: int = 1
+    # "balanced" weighs each label by the inverse of its number of examples, so a label with
+    # many examples (out_of_scope) does not win uncertain messages by its size alone.
+    class_weight: str | None = None
 
 
 class TextClassifier:
@@ -85,7 +88,9 @@ class TextClassifier:
         char.fit(texts)
         word.fit(texts)
         self._vectorizers = (char, word)
-        model = LogisticRegression(C=self.config.C, max_iter=self.config.max_iter)
+        model = LogisticRegression(
+            C=self.config.C, max_iter=self.config.max_iter, class_weight=self.config.class_weight
+        )
         model.fit(self._features(texts, embeddings), labels)
         self.classes = [str(label) for label in model.classes_]
         self._coef = model.coef_.astype(np.float32)

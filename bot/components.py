@@ -51,7 +51,7 @@ from actions.sanitize import (
     clean_text,
     is_empty_message,
 )
-from actions.scope import is_about_another_condition
+from actions.scope import is_about_another_condition, is_about_mastocytosis
 from actions.service import FALLBACK_INTENT
 from actions.settings import default_model_path
 from actions.text_classifier import ClassifierConfig, TextClassifier
@@ -176,19 +176,47 @@ class IntentSafetyNet(_StatelessComponent):
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class ScopeGuard(_StatelessComponent):
-    """Makes a question about another disease `out_of_scope` (actions/scope.py).
+    """Makes a question about another disease `out_of_scope`, and one about mastocytosis not.
 
     "Best treatment for cancer?" is worded like ask_treatment; without this it would be
     answered with mastocytosis treatment. Only question intents are overridden, so an
-    emergency stays an emergency. Place it after IntentSafetyNet.
+    emergency stays an emergency. And "will my symptoms get worse while pregnant?", which the
+    classifier calls out_of_scope, names mastocytosis matter (pregnancy, from the lookup tables)
+    and no other disease: out_of_scope is taken out of its ranking (actions/scope.py). Place it
+    after IntentSafetyNet and the entity extractors, before the FallbackClassifier.
     """
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY) or ""
-            if intent.startswith("ask_") and is_about_another_condition(message.get(TEXT) or ""):
+            text = message.get(TEXT) or ""
+            if intent.startswith("ask_") and is_about_another_condition(text):
                 override_intent(message, OUT_OF_SCOPE_INTENT)
+            elif intent == OUT_OF_SCOPE_INTENT:
+                entity_types = {e.get("entity") for e in message.get(ENTITIES) or []}
+                if is_about_mastocytosis(text, entity_types):
+                    exclude_intent(message, OUT_OF_SCOPE_INTENT)
         return messages
+
+
+def exclude_intent(message: Message, intent_name: str) -> None:
+    """Drop `intent_name` from the ranking and rescale the rest to sum to 1.
+
+    The confidences become probabilities given that the message is not `intent_name`: below
+    the 0.8 at which retrieval relaxes its threshold unless one intent clearly led the rest.
+    """
+    ranking = message.get(INTENT_RANKING_KEY) or []
+    kept = [i for i in ranking if i.get(INTENT_NAME_KEY) != intent_name]
+    if not kept:
+        return
+    total = sum(float(i.get(PREDICTED_CONFIDENCE_KEY) or 0) for i in kept)
+    scale = 1.0 / total if total > 0 else 1.0
+    rescaled = [
+        {**i, PREDICTED_CONFIDENCE_KEY: float(i.get(PREDICTED_CONFIDENCE_KEY) or 0) * scale}
+        for i in kept
+    ]
+    message.set(INTENT, rescaled[0], add_to_output=True)
+    message.set(INTENT_RANKING_KEY, rescaled, add_to_output=True)
 
 
 def override_intent(message: Message, intent_name: str) -> None:
@@ -224,6 +252,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             "char_ngram_range": list(defaults.char_ngram_range),
             "word_ngram_range": list(defaults.word_ngram_range),
             "max_iter": defaults.max_iter,
+            "class_weight": defaults.class_weight,
         }
 
     @staticmethod
@@ -244,6 +273,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             char_ngram_range=tuple(merged["char_ngram_range"]),
             word_ngram_range=tuple(merged["word_ngram_range"]),
             max_iter=int(merged["max_iter"]),
+            class_weight=merged["class_weight"],
         )
         self._model_storage = model_storage
         self._resource = resource

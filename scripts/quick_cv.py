@@ -80,10 +80,15 @@ def main() -> None:
     parser.add_argument("--confusions", type=int, default=25)
     parser.add_argument("--C", type=float, default=ClassifierConfig.C)
     parser.add_argument("--embedding-weight", type=float, default=ClassifierConfig.embedding_weight)
+    parser.add_argument("--balanced", action="store_true", help='class_weight="balanced"')
     args = parser.parse_args()
 
     texts, labels = load_examples()
-    config = ClassifierConfig(C=args.C, embedding_weight=args.embedding_weight)
+    config = ClassifierConfig(
+        C=args.C,
+        embedding_weight=args.embedding_weight,
+        class_weight="balanced" if args.balanced else None,
+    )
     scores = []
     for seed in range(args.seeds):
         predicted = cross_validate(texts, labels, args.folds, config, seed)

@@ -1,7 +1,7 @@
 import pytest
 from rasa.shared.nlu.training_data.message import Message
 
-from actions.scope import is_about_another_condition
+from actions.scope import is_about_another_condition, is_about_mastocytosis
 from bot.components import ScopeGuard
 
 
@@ -57,3 +57,36 @@ def test_guard_overrides_question_intents_only() -> None:
     assert [i["name"] for i in cancer.get("intent_ranking")] == ["out_of_scope", "ask_treatment"]
     assert emergency.get("intent")["name"] == "emergency"
     assert ours.get("intent")["name"] == "ask_treatment"
+
+
+@pytest.mark.parametrize(
+    ("text", "entity_types", "expected"),
+    [
+        ("will my symptoms get worse while pregnant?", {"population"}, True),
+        ("do mast cells cause this", set(), True),
+        ("is tryptase high in pregnancy", {"test", "population"}, True),
+        ("what time is it?", set(), False),  # a pronoun alone is not mastocytosis matter
+        ("what are the symptoms of covid in children", {"population"}, False),  # another disease
+        ("who won the world cup", set(), False),
+        ("where is my liver", {"organ"}, False),  # organ names are everyday words
+    ],
+)
+def test_what_counts_as_being_about_mastocytosis(text, entity_types, expected) -> None:
+    assert is_about_mastocytosis(text, entity_types) is expected
+
+
+def test_out_of_scope_is_taken_out_of_the_ranking_of_a_message_about_mastocytosis() -> None:
+    msg = Message(data={"text": "will my symptoms get worse while pregnant?"})
+    ranking = [
+        {"name": "out_of_scope", "confidence": 0.6},
+        {"name": "ask_triggers", "confidence": 0.3},
+        {"name": "ask_living_with", "confidence": 0.1},
+    ]
+    msg.set("intent", ranking[0], add_to_output=True)
+    msg.set("intent_ranking", ranking, add_to_output=True)
+    msg.set("entities", [{"entity": "population", "value": "pregnancy"}], add_to_output=True)
+    weather = message("will it rain tomorrow", "out_of_scope")
+    ScopeGuard().process([msg, weather])
+    assert msg.get("intent") == {"name": "ask_triggers", "confidence": pytest.approx(0.75)}
+    assert [i["name"] for i in msg.get("intent_ranking")] == ["ask_triggers", "ask_living_with"]
+    assert weather.get("intent")["name"] == "out_of_scope"
