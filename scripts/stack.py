@@ -117,6 +117,11 @@ def running_stack(log: Path, tracker_db: Path | None = None) -> Iterator[Running
                 if time.monotonic() > deadline:
                     raise TimeoutError(f"the stack did not become ready; see {log}")
                 time.sleep(0.5)
+            # The supervisor polls health every 0.5 s: its "ready" lines can trail our probe.
+            while set(ready_times(log.read_text(errors="replace"))) < set(SERVICES):
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"the supervisor did not report every server; see {log}")
+                time.sleep(0.2)
             stack.ready_seconds = ready_times(log.read_text(errors="replace"))
             for name, module in SERVICES.items():
                 pid = service_pid(module, ports[name])

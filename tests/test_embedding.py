@@ -2,29 +2,64 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from actions.embedding import TextEmbedder
+from actions.onnx_embedding import mean_pooled_max_length
 from actions.settings import default_model_path
 
 TEXTS = ["what causes mastocytosis?", "can children grow out of it", "épipen 💉 <b>now</b>", "x"]
 
 
 @pytest.fixture(scope="module")
-def embedder() -> TextEmbedder:
-    return TextEmbedder(default_model_path())
+def torch_embedder() -> TextEmbedder:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("EMBEDDING_BACKEND", "torch")
+        embedder = TextEmbedder(default_model_path())
+        embedder.warm_up()
+    assert embedder.backend == "torch"
+    return embedder
 
 
-def test_one_text_gets_the_vector_encode_gives_it(embedder: TextEmbedder) -> None:
-    batch = embedder.embed(TEXTS)
+@pytest.fixture(scope="module")
+def onnx_embedder(tmp_path_factory: pytest.TempPathFactory) -> TextEmbedder:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("EMBEDDING_ONNX_DIR", str(tmp_path_factory.mktemp("onnx")))
+        embedder = TextEmbedder(default_model_path(), batch_size=3)
+        embedder.warm_up()  # exports the model into the empty folder
+    assert embedder.backend == "onnx"
+    return embedder
+
+
+def test_one_text_gets_the_vector_encode_gives_it(torch_embedder: TextEmbedder) -> None:
+    batch = torch_embedder.embed(TEXTS)
     for text, expected in zip(TEXTS, batch, strict=True):
-        single = embedder.embed([text])
+        single = torch_embedder.embed([text])
         assert single.shape == (1, 384) and single.dtype == np.float32
         np.testing.assert_allclose(single[0], expected, atol=1e-5)
 
 
-def test_vectors_are_unit_length_and_close_for_paraphrases(embedder: TextEmbedder) -> None:
-    vectors = embedder.embed(["what causes mastocytosis", "why do people get mastocytosis", "hi"])
+def test_onnx_gives_the_vectors_pytorch_gives(torch_embedder, onnx_embedder) -> None:
+    # Batches of 3 (padding differs between batches), one text alone, a long text cut at 256.
+    texts = [*TEXTS, "mast cells " * 300]
+    expected = torch_embedder.embed(texts)
+    got = onnx_embedder.embed(texts)
+    assert got.shape == expected.shape and got.dtype == np.float32
+    np.testing.assert_allclose(got, expected, atol=1e-5)
+    np.testing.assert_allclose(onnx_embedder.embed([TEXTS[0]])[0], expected[0], atol=1e-5)
+
+
+def test_vectors_are_unit_length_and_close_for_paraphrases(onnx_embedder) -> None:
+    vectors = onnx_embedder.embed(
+        ["what causes mastocytosis", "why do people get mastocytosis", "hi"]
+    )
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2] + 0.2
+
+
+def test_only_mean_pooled_models_run_on_onnx(tmp_path) -> None:
+    assert mean_pooled_max_length(Path(default_model_path())) == 256
+    assert mean_pooled_max_length(tmp_path) is None  # no modules.json
