@@ -66,7 +66,7 @@ class TextEmbedder:
 
     @property
     def backend(self) -> str:
-        """ "onnx" or "torch", once warmed up."""
+        """The backend the model runs on, "onnx" or "torch" (loads the model)."""
         self.warm_up()
         return "torch" if hasattr(self._model, "tokenize") else "onnx"
 

@@ -28,6 +28,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import requests
 import yaml
 from tqdm import tqdm
@@ -257,6 +258,15 @@ def _save(figure: Any, name: str) -> str:
     return name
 
 
+def nlu_rows(nlu: dict[str, Any]) -> list[tuple[str, dict[str, Any], float]]:
+    """(label, figures, entity F1) for the cross-validation and held-out results present."""
+    return [
+        (name.replace("_", " "), nlu[name], next(iter(nlu[name]["entity_f1"].values()), np.nan))
+        for name in ("cross_validation_5_fold", "held_out")
+        if name in nlu
+    ]
+
+
 def markdown(report: dict[str, Any]) -> str:
     lines = ["# Evaluation", "", f"{report['when']}, {report['seconds']:.0f} s.", ""]
     nlu = report.get("nlu", {})
@@ -266,14 +276,11 @@ def markdown(report: dict[str, Any]) -> str:
         "| set | intent macro-F1 | accuracy | entity F1 |",
         "| --- | ---: | ---: | ---: |",
     ]
-    for name in ("cross_validation_5_fold", "held_out"):
-        if name in nlu:
-            row = nlu[name]
-            entity = next(iter(row["entity_f1"].values()), float("nan"))
-            lines.append(
-                f"| {name.replace('_', ' ')} | {row['intent_macro_f1']:.3f} "
-                f"| {row['intent_accuracy']:.3f} | {entity:.3f} |"
-            )
+    for label, row, entity in nlu_rows(nlu):
+        lines.append(
+            f"| {label} | {row['intent_macro_f1']:.3f} | {row['intent_accuracy']:.3f} "
+            f"| {entity:.3f} |"
+        )
     if "cross_validation_5_fold" in nlu:
         lines += ["", "![per-intent F1](eval-intent-f1.png)", ""]
         lines += [f"Confusion matrix: {nlu['confusion_matrix_png'].removeprefix('reports/')}", ""]
@@ -331,14 +338,10 @@ def markdown(report: dict[str, Any]) -> str:
 def summary(report: dict[str, Any]) -> str:
     nlu = report.get("nlu", {})
     lines = ["", "Evaluation summary"]
-    for name in ("cross_validation_5_fold", "held_out"):
-        if name in nlu:
-            row = nlu[name]
-            entity = next(iter(row["entity_f1"].values()), float("nan"))
-            lines.append(
-                f"  NLU {name.replace('_', ' '):24} intent macro-F1 {row['intent_macro_f1']:.3f}"
-                f"  entity F1 {entity:.3f}"
-            )
+    for label, row, entity in nlu_rows(nlu):
+        lines.append(
+            f"  NLU {label:24} intent macro-F1 {row['intent_macro_f1']:.3f}  entity F1 {entity:.3f}"
+        )
     r = report["retrieval"]
     lines.append(
         f"  retrieval (hybrid)           R@1 {r['recall@1']:.3f}  R@3 {r['recall@3']:.3f}  "
