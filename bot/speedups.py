@@ -8,7 +8,7 @@ the same schema, the same errors (with Rasa's hint appended), none of the repeat
 
 SQLite, the default conversation store, is switched to write-ahead logging with
 `synchronous=NORMAL` on every connection: a commit (Rasa makes one or two per message) no longer
-waits for the disk (1.6 ms median, 5.7 ms p95 on this project's CI disk, against 0.05 ms). A
+waits for the disk (1.6 ms median, 5.7 ms p95 on the development machine, against 0.05 ms). A
 committed turn still survives the process crashing; only an operating system crash or power cut
 can lose the last moments. Other databases are not touched.
 
