@@ -34,8 +34,7 @@ from typing import Any
 
 import requests
 
-from bot.resilience import UNAVAILABLE_REPLY
-from scripts.stack import PROJECT_ROOT, running_stack
+from scripts.stack import PROJECT_ROOT, reply_problem, running_stack
 
 REPORT_JSON = PROJECT_ROOT / "reports" / "bench.json"
 REPORT_MD = PROJECT_ROOT / "reports" / "bench.md"
@@ -118,16 +117,11 @@ def converse(url: str, messages: list[str], tally: Tally) -> None:
     with requests.Session() as session:
         for text in messages:
             started = time.perf_counter()
-            error = None
             grounded = False
             try:
                 response = session.post(url, json={"sender": sender, "message": text}, timeout=60)
-                replies = response.json() if response.ok else []
-                if not response.ok:
-                    error = f"HTTP {response.status_code}"
-                elif not replies or any(r.get("text") == UNAVAILABLE_REPLY for r in replies):
-                    error = "no answer"
-                grounded = is_grounded(replies)
+                error = reply_problem(response)
+                grounded = not error and is_grounded(response.json())
             except (requests.RequestException, ValueError) as exception:
                 error = type(exception).__name__
             took = time.perf_counter() - started

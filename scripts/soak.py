@@ -24,8 +24,7 @@ from pathlib import Path
 
 import requests
 
-from bot.resilience import UNAVAILABLE_REPLY
-from scripts.stack import SERVICES, running_stack, service_pid, status_kb
+from scripts.stack import SERVICES, reply_problem, running_stack, service_pid, status_kb
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 REPORT = PROJECT_ROOT / "reports" / "soak.json"
@@ -69,18 +68,6 @@ class Tally:
                 self.errors.append(error)
 
 
-def problem_with(response: requests.Response) -> str | None:
-    """Why a reply counts as an error, or None if it is a good one."""
-    if response.status_code != 200:
-        return f"HTTP {response.status_code}: {response.text[:200]}"
-    replies = response.json()
-    if not replies:
-        return "empty reply"
-    if any(reply.get("text") == UNAVAILABLE_REPLY for reply in replies):
-        return "the action server was unavailable"
-    return None
-
-
 def converse(url: str, deadline: float, think: float, tally: Tally) -> None:
     """Walk through SCRIPT as new senders until the deadline."""
     with requests.Session() as session:
@@ -94,7 +81,7 @@ def converse(url: str, deadline: float, think: float, tally: Tally) -> None:
                     response = session.post(
                         url, json={"sender": sender, "message": text}, timeout=30
                     )
-                    error = problem_with(response)
+                    error = reply_problem(response)
                 except requests.RequestException as exception:
                     error = f"{type(exception).__name__}: {exception}"
                 tally.record(time.monotonic() - started, error and f"{text!r}: {error}")

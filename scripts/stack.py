@@ -1,8 +1,9 @@
-"""Start the assistant with `make run` on free ports, for the soak, the benchmark and `make eval`.
+"""Start the assistant with `make run` on free ports: for the tests, soak, benchmark and eval.
 
 `running_stack()` is a context manager: it starts `make run` with its own ports and a throw-away
 conversation store, waits until Rasa answers a message, yields a `RunningStack` (URLs, process
 ids, how long each server took to become ready) and stops everything with Ctrl-C (SIGINT).
+`reply_problem()` says what is wrong with a REST reply, if anything.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 
 import requests
 
+from bot.resilience import UNAVAILABLE_REPLY
 from scripts.localnet import free_port
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -84,9 +86,31 @@ def _answers(stack: RunningStack) -> bool:
         return False
 
 
+def reply_problem(response: requests.Response) -> str | None:
+    """Why a REST reply counts as an error, or None if it is a good one.
+
+    An error is a status other than 200, an empty reply, or the "can't look that up" apology
+    that users get when the action server is unavailable.
+    """
+    if response.status_code != 200:
+        return f"HTTP {response.status_code}: {response.text[:200]}"
+    replies = response.json()
+    if not replies:
+        return "empty reply"
+    if any(reply.get("text") == UNAVAILABLE_REPLY for reply in replies):
+        return "the action server was unavailable"
+    return None
+
+
 @contextmanager
-def running_stack(log: Path, tracker_db: Path | None = None) -> Iterator[RunningStack]:
-    """`make run` on free ports, its output in `log`; stopped with SIGINT on leaving."""
+def running_stack(
+    log: Path, tracker_db: Path | None = None, **extra_env: str
+) -> Iterator[RunningStack]:
+    """`make run` on free ports, its output in `log`; stopped with SIGINT on leaving.
+
+    `tracker_db`: where conversations are stored (default: a throw-away file); `extra_env`:
+    more environment for `make run` (a token, Telegram settings).
+    """
     ports = {name: free_port() for name in SERVICES}
     with tempfile.TemporaryDirectory() as scratch:
         env = {
@@ -95,6 +119,7 @@ def running_stack(log: Path, tracker_db: Path | None = None) -> Iterator[Running
             "RASA_PORT": str(ports["rasa"]),
             "WEB_PORT": str(ports["web"]),
             "TRACKER_DB": str(tracker_db or Path(scratch) / "conversations.db"),
+            **extra_env,
         }
         for name in MAKE_DERIVED:
             env.pop(name, None)

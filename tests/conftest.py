@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
-import os
-import signal
 import socket
-import subprocess
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,8 +16,7 @@ import requests
 
 from actions.embedding import TextEmbedder
 from actions.retrieval import tokenize
-from actions.settings import PROJECT_ROOT
-from scripts.localnet import free_port
+from scripts.stack import RunningStack, running_stack
 
 TEST_KNOWLEDGE = Path(__file__).parent / "data" / "knowledge"
 _real_connect = socket.socket.connect
@@ -90,17 +85,14 @@ def knowledge_dir(tmp_path: Path) -> Path:
     return target
 
 
-# The running stack: `make run` on free ports, shared by the REST and browser tests.
-START_TIMEOUT = 240
-# Set by an outer `make test` from *its* ports: a `make run` on other ports must derive its own.
-MAKE_RUN_DERIVED = ("ACTION_ENDPOINT_URL", "CORS_ORIGINS", "MAKEFLAGS", "MAKELEVEL", "MFLAGS")
-
-
+# The running stack: `make run` on free ports (scripts/stack.py), shared by the REST and browser
+# tests.
 class Stack:
-    def __init__(self, rasa_port: int, actions_port: int, web_port: int) -> None:
-        self.rasa = f"http://127.0.0.1:{rasa_port}"
-        self.actions = f"http://127.0.0.1:{actions_port}"
-        self.web = f"http://127.0.0.1:{web_port}"
+    def __init__(self, running: RunningStack, tracker_db: Path) -> None:
+        self.rasa = f"http://127.0.0.1:{running.ports['rasa']}"
+        self.actions = f"http://127.0.0.1:{running.ports['actions']}"
+        self.web = f"http://127.0.0.1:{running.ports['web']}"
+        self.tracker_db = tracker_db
 
     def ask(self, text: str, sender: str | None = None) -> list[dict]:
         response = requests.post(
@@ -115,50 +107,16 @@ class Stack:
         return "\n".join(message.get("text", "") for message in self.ask(text, sender))
 
 
-def wait_until_ready(stack: Stack, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        assert process.poll() is None, "make run exited early"
-        try:
-            health = requests.get(f"{stack.actions}/health", timeout=2)
-            if health.ok and stack.ask("hello"):
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(1)
-    raise TimeoutError("the stack did not become ready")
-
-
 @contextmanager
 def make_run(data_dir: Path, **extra_env: str) -> Iterator[Stack]:
-    """`make run` on free ports, conversations in `data_dir`; stopped with Ctrl-C (SIGINT)."""
-    ports = free_port(), free_port(), free_port()
-    env = {
-        **os.environ,
-        "RASA_PORT": str(ports[0]),
-        "ACTIONS_PORT": str(ports[1]),
-        "WEB_PORT": str(ports[2]),
-        # Conversations of the test run go to a throw-away SQLite file, not var/.
-        "TRACKER_DB": str(data_dir / "conversations.db"),
-        **extra_env,
-    }
-    for name in MAKE_RUN_DERIVED:
-        env.pop(name, None)
-    process = subprocess.Popen(
-        ["make", "--no-print-directory", "run"],
-        cwd=PROJECT_ROOT,
-        env=env,
-        start_new_session=True,
-    )
-    running = Stack(*ports)
-    running.tracker_db = Path(env["TRACKER_DB"])
-    try:
-        wait_until_ready(running, process)
-        yield running
-    finally:
-        os.killpg(process.pid, signal.SIGINT)
-        process.wait(timeout=60)
-    for port in ports:
+    """`make run` on free ports, its conversations and output in `data_dir`.
+
+    Stopped with Ctrl-C (SIGINT), after which every port must be closed.
+    """
+    tracker_db = data_dir / "conversations.db"
+    with running_stack(data_dir / "make-run.log", tracker_db, **extra_env) as running:
+        yield Stack(running, tracker_db)
+    for port in running.ports.values():
         with socket.socket() as sock:
             assert sock.connect_ex(("127.0.0.1", port)) != 0, f"port {port} still open after Ctrl-C"
 

@@ -30,8 +30,9 @@ from bot import resilience
 from bot.channels import MAX_MESSAGE_CHARS, guarded
 from bot.resilience import UNAVAILABLE_REPLY
 from scripts import run_stack
+from scripts.localnet import free_port
 from scripts.stack import service_pid
-from tests.conftest import Stack, free_port
+from tests.conftest import Stack
 
 RECOVERY_TIMEOUT = 180
 
