@@ -44,11 +44,11 @@ RUN_ACTIONS   := $(PY) -m actions.server --port $(ACTIONS_PORT)
 RUN_RASA      := $(PY) -m bot.serve --model $(MODEL) --endpoints bot/endpoints.yml \
                  --credentials $(CREDENTIALS) --port $(RASA_PORT) --cors $(CORS_ORIGINS)
 
-.PHONY: help setup venv train index web browser run test lint format pytest validate test-stories \
-        eval-retrieval retrieval-floor eval-nlu eval bench soak clean
+.PHONY: help setup venv train index web browser run test lint format pytest check-knowledge \
+        validate test-stories eval-retrieval retrieval-floor eval-nlu eval bench soak clean
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
 $(VENV)/.installed: requirements/lock.txt requirements/rasa.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -105,6 +105,9 @@ format: venv ## Apply ruff fixes and formatting
 pytest: setup browser ## Unit, integration, REST and browser tests
 	$(PY) -m pytest
 
+check-knowledge: venv ## Check knowledge/ for editors: front matter, review dates, questions, repeats, emergency steps
+	$(PY) -m scripts.check_knowledge knowledge
+
 validate: venv ## rasa data validate
 	$(RASA) data validate $(RASA_PATHS) --fail-on-warnings
 
@@ -137,7 +140,7 @@ bench: setup ## Latency, throughput, start-up, build times, memory -> reports/be
 test-scale: setup ## 2 Rasa + 2 action servers on PostgreSQL + Redis: 20 chats, one replica killed
 	$(PY) -m scripts.scale_test
 
-test: lint validate pytest test-stories retrieval-floor test-scale ## Everything CI runs
+test: lint check-knowledge validate pytest test-stories retrieval-floor test-scale ## Everything CI runs
 
 soak: setup ## 8 conversations at once for SOAK_SECONDS (600) on a fresh stack: errors, memory
 	$(PY) -m scripts.soak

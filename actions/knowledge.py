@@ -59,6 +59,7 @@ class Section:
     heading_path: tuple[str, ...]
     paragraphs: tuple[str, ...]
     questions: tuple[str, ...] = ()
+    line: int = 0  # 1-based line of the heading in the body, for editors' error messages
 
 
 class KnowledgeFileError(ValueError):
@@ -91,6 +92,7 @@ def split_sections(body: str) -> list[Section]:
     paragraphs: list[str] = []
     questions: list[str] = []
     current: list[str] = []
+    heading_line = 0
     in_comment = in_questions = False
 
     def close_paragraph() -> None:
@@ -101,11 +103,13 @@ def split_sections(body: str) -> list[Section]:
     def close_section() -> None:
         close_paragraph()
         if paragraphs:
-            sections.append(Section(tuple(path), tuple(paragraphs), tuple(questions)))
+            sections.append(
+                Section(tuple(path), tuple(paragraphs), tuple(questions), heading_line)
+            )
         paragraphs.clear()
         questions.clear()
 
-    for line in body.splitlines():
+    for number, line in enumerate(body.splitlines(), start=1):
         stripped = line.strip()
         if in_comment:
             if in_questions and LIST_ITEM.match(line):
@@ -120,6 +124,7 @@ def split_sections(body: str) -> list[Section]:
         heading = HEADING.match(line)
         if heading:
             close_section()
+            heading_line = number
             level = len(heading.group(1))
             path[:] = [*path[: level - 1], heading.group(2)]
         elif not stripped:

@@ -1,0 +1,209 @@
+"""Check the knowledge files the way an editor needs: every problem named with its file and line.
+
+Usage: python -m scripts.check_knowledge [KNOWLEDGE_DIR] [--today YYYY-MM-DD]
+
+It fails (exit 1) when a file lacks a title, topics, sources with https URLs or a `last_reviewed`
+date; when `last_reviewed` is more than 12 months old; when a section has no example questions;
+when the same sentence appears in two files; and when a section names signs of anaphylaxis
+without the emergency steps in the right order (adrenaline first, then the call).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from actions.knowledge import FRONT_MATTER, Section, knowledge_files, split_sections
+from actions.knowledge import split_sentences as split_into_sentences
+
+MAX_REVIEW_AGE_DAYS = 366
+MIN_DUPLICATE_WORDS = 6
+
+# Signs that mean anaphylaxis may be happening: breathing trouble, throat or tongue swelling,
+# fainting or collapse, a child gone pale and floppy.
+ANAPHYLAXIS_SIGNS = re.compile(
+    r"\b(?:difficulty|trouble|problems?|struggling) (?:with )?breathing|"
+    r"breathing (?:difficult\w*|trouble|problems?)|hard to breathe|can'?t breathe|"
+    r"short(?:ness)? of breath|wheez\w*|"
+    r"(?:throat|tongue)(?:\W+\w+){0,3}\W+(?:swell\w*|swollen|tight\w*)|"
+    r"swell\w* (?:of|in) the (?:throat|tongue)|swollen (?:throat|tongue)|"
+    r"\bfaint(?:s|ed|ing)?\b|collaps\w*|pass(?:es|ed|ing)? out|"
+    r"loss of consciousness|unconscious|\bfloppy\b",
+    re.IGNORECASE,
+)
+ADRENALINE = re.compile(r"adrenaline|epinephrine|auto-?injector|epipen", re.IGNORECASE)
+EMERGENCY_CALL = re.compile(
+    r"\bcall\w*(?: \w+){0,3} (?:emergency|ambulance|999|911|112)|emergency services|"
+    r"\bambulance\b|\b(?:999|911|112)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing an editor must fix, where to fix it, and why."""
+
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+@dataclass(frozen=True)
+class KnowledgeFile:
+    path: Path
+    meta: dict[str, Any]
+    meta_lines: dict[str, int]
+    body_offset: int  # lines before the body: body line n is file line n + body_offset
+    sections: list[Section]
+
+
+def read_file(path: Path) -> tuple[KnowledgeFile | None, list[Problem]]:
+    """Parse front matter and sections, reporting a missing or unreadable front matter."""
+    raw = path.read_text(encoding="utf-8")
+    match = FRONT_MATTER.match(raw)
+    if not match:
+        return None, [Problem(str(path), 1, "no front matter (--- title, topics, sources ... ---)")]
+    try:
+        meta = yaml.safe_load(match.group(1)) or {}
+    except yaml.YAMLError as error:
+        return None, [Problem(str(path), 1, f"front matter is not valid YAML: {error}")]
+    meta_lines = {
+        line.split(":", 1)[0]: number
+        for number, line in enumerate(match.group(1).splitlines(), start=2)
+        if re.match(r"^\w+:", line)
+    }
+    offset = raw[: match.end()].count("\n")
+    sections = split_sections(raw[match.end() :])
+    return KnowledgeFile(path, meta, meta_lines, offset, sections), []
+
+
+def check_front_matter(file: KnowledgeFile, today: dt.date) -> list[Problem]:
+    """Title, topics, https sources and a recent `last_reviewed` date."""
+    where = str(file.path)
+    problems = [
+        Problem(where, 1, f"front matter lacks {name}")
+        for name in ("title", "topics", "sources", "last_reviewed")
+        if not file.meta.get(name)
+    ]
+    sources = file.meta.get("sources") or []
+    for number, source in enumerate(sources if isinstance(sources, list) else [sources], 1):
+        line = file.meta_lines.get("sources", 1)
+        if not isinstance(source, dict) or not source.get("title"):
+            problems.append(Problem(where, line, f"source {number} has no title"))
+        url = str(source.get("url", "")) if isinstance(source, dict) else ""
+        if not url.startswith("https://"):
+            problems.append(Problem(where, line, f"source {number} needs an https URL: {url!r}"))
+    reviewed = file.meta.get("last_reviewed")
+    line = file.meta_lines.get("last_reviewed", 1)
+    if reviewed and not isinstance(reviewed, dt.date):
+        problems.append(Problem(where, line, f"last_reviewed {reviewed!r} is not a YYYY-MM-DD date"))
+    elif reviewed and (today - reviewed).days > MAX_REVIEW_AGE_DAYS:
+        problems.append(
+            Problem(where, line, f"last_reviewed {reviewed} is more than 12 months old: review it")
+        )
+    return problems
+
+
+def check_sections(file: KnowledgeFile) -> list[Problem]:
+    """Example questions under every section; emergency steps wherever anaphylaxis signs are."""
+    problems: list[Problem] = []
+    for section in file.sections:
+        line = section.line + file.body_offset
+        heading = section.heading_path[-1] if section.heading_path else "(no heading)"
+        if not section.questions:
+            problems.append(
+                Problem(str(file.path), line, f"section {heading!r} has no example questions")
+            )
+        problem = emergency_steps_problem(" ".join(section.paragraphs))
+        if problem:
+            problems.append(Problem(str(file.path), line, f"section {heading!r} {problem}"))
+    return problems
+
+
+def emergency_steps_problem(text: str) -> str | None:
+    """Why a passage naming anaphylaxis signs lacks the adrenaline-first steps, or None."""
+    sign = ANAPHYLAXIS_SIGNS.search(text)
+    if not sign:
+        return None
+    adrenaline = ADRENALINE.search(text)
+    if not adrenaline:
+        return (
+            f"mentions {sign.group(0)!r} but not adrenaline: add the emergency steps "
+            "(adrenaline first, then call emergency services) or a sentence pointing to them"
+        )
+    call = EMERGENCY_CALL.search(text)
+    if call and call.start() < adrenaline.start():
+        return (
+            f"says {call.group(0)!r} before adrenaline: the steps are adrenaline first, "
+            "then the call"
+        )
+    return None
+
+
+def normalise_sentence(sentence: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", sentence.lower()))
+
+
+def check_duplicates(files: list[KnowledgeFile]) -> list[Problem]:
+    """Sentences (of six words or more) that appear in more than one file."""
+    first_seen: dict[str, tuple[Path, int]] = {}
+    problems: list[Problem] = []
+    for file in files:
+        for section in file.sections:
+            line = section.line + file.body_offset
+            for paragraph in section.paragraphs:
+                for sentence in split_into_sentences(paragraph):
+                    key = normalise_sentence(sentence)
+                    if len(key.split()) < MIN_DUPLICATE_WORDS:
+                        continue
+                    seen = first_seen.setdefault(key, (file.path, line))
+                    if seen[0] != file.path:
+                        problems.append(
+                            Problem(
+                                str(file.path),
+                                line,
+                                f"sentence also in {seen[0]}:{seen[1]}: {sentence[:80]!r}",
+                            )
+                        )
+    return problems
+
+
+def check_knowledge(knowledge_dir: Path, today: dt.date) -> list[Problem]:
+    """Every problem in every knowledge file, sorted by file and line."""
+    files: list[KnowledgeFile] = []
+    problems: list[Problem] = []
+    for path in knowledge_files(knowledge_dir):
+        file, unreadable = read_file(path)
+        problems += unreadable
+        if file:
+            files.append(file)
+            problems += check_front_matter(file, today) + check_sections(file)
+    return sorted(problems + check_duplicates(files))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("knowledge_dir", nargs="?", type=Path, default=Path("knowledge"))
+    parser.add_argument("--today", type=dt.date.fromisoformat, default=dt.date.today())
+    args = parser.parse_args()
+    files = knowledge_files(args.knowledge_dir)
+    problems = check_knowledge(args.knowledge_dir, args.today)
+    for problem in problems:
+        print(problem)
+    if problems:
+        sys.exit(f"check-knowledge: {len(problems)} problem(s) in {len(files)} files")
+    print(f"check-knowledge: {len(files)} files, no problems")
+
+
+if __name__ == "__main__":
+    main()

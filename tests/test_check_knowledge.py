@@ -1,0 +1,83 @@
+"""scripts/check_knowledge.py on small broken files (tests/data/knowledge-broken) and on the real ones."""
+
+import datetime as dt
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from actions.settings import PROJECT_ROOT
+from scripts.check_knowledge import check_knowledge, emergency_steps_problem
+
+BROKEN = PROJECT_ROOT / "tests" / "data" / "knowledge-broken"
+TODAY = dt.date(2026, 11, 26)
+
+
+@pytest.fixture(scope="module")
+def problems() -> list[str]:
+    return [
+        f"{Path(p.path).name}:{p.line}: {p.message}" for p in check_knowledge(BROKEN, TODAY)
+    ]
+
+
+def find(problems: list[str], prefix: str, words: str) -> list[str]:
+    return [p for p in problems if p.startswith(prefix) and words in p]
+
+
+def test_front_matter_problems_name_the_file_and_line(problems: list[str]) -> None:
+    assert find(problems, "stale-front-matter.md:1:", "lacks topics")
+    assert find(problems, "stale-front-matter.md:3:", "source 1 needs an https URL")
+    assert find(problems, "stale-front-matter.md:3:", "source 2 has no title")
+    assert find(problems, "stale-front-matter.md:7:", "more than 12 months old")
+
+
+def test_a_recent_review_date_passes() -> None:
+    problems = check_knowledge(BROKEN, dt.date(2025, 6, 1))
+    assert not [p for p in problems if "12 months" in p.message]
+
+
+def test_a_section_without_example_questions_is_named(problems: list[str]) -> None:
+    assert find(problems, "missing-questions.md:18:", "'Storing a widget' has no example")
+    assert not find(problems, "missing-questions.md:12:", "")
+
+
+def test_anaphylaxis_signs_need_adrenaline_first(problems: list[str]) -> None:
+    assert find(problems, "emergency-steps.md:12:", "'floppy' but not adrenaline")
+    assert find(problems, "emergency-steps.md:18:", "before adrenaline")
+    assert not find(problems, "emergency-steps.md:24:", "")
+
+
+def test_a_sentence_in_two_files_is_named_once(problems: list[str]) -> None:
+    repeated = find(problems, "repeats-b.md:12:", "sentence also in")
+    assert len(repeated) == 1 and "repeats-a.md:12" in repeated[0]
+    assert "Short one" not in repeated[0]  # under six words: common phrasing, not a copy
+
+
+@pytest.mark.parametrize(
+    ("text", "ok"),
+    [
+        ("Use the adrenaline pen first, then call 999 if she is wheezing.", True),
+        ("If he collapses, give epinephrine and call an ambulance.", True),
+        ("Call an ambulance if he faints; use his auto-injector too.", False),
+        ("A swollen tongue is a sign of anaphylaxis.", False),
+        ("Flushing and itching are common.", True),
+    ],
+)
+def test_emergency_steps_rule(text: str, ok: bool) -> None:
+    assert (emergency_steps_problem(text) is None) is ok
+
+
+def test_clean_files_pass_and_the_command_exits_nonzero_on_problems(tmp_path: Path) -> None:
+    shutil.copy(BROKEN / "repeats-a.md", tmp_path / "only.md")
+    assert check_knowledge(tmp_path, TODAY) == []
+    run = subprocess.run(
+        [sys.executable, "-m", "scripts.check_knowledge", str(BROKEN), "--today", "2026-11-26"],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+    )
+    assert run.returncode == 1
+    assert "emergency-steps.md:18:" in run.stdout and "problem(s) in 5 files" in run.stderr
+
