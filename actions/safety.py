@@ -30,6 +30,32 @@ EMERGENCY_PATTERNS = tuple(
 )
 
 
+# Someone (a child too) who has gone floppy, limp or unresponsive: ASCIA's sign of anaphylaxis in a
+# young child, an emergency whatever else the message says.
+_SOMEONE = (
+    r"\b(?:i|i'?m|we|he|she|they|he'?s|she'?s|they'?re|baby|babies|child|kid|toddler|son|"
+    r"daughter|boy|girl|husband|wife|partner|mum|mom|dad|friend)\b"
+)
+_BECOMES = (
+    r"(?:'?s|'?re|is|are|am|was|has|have|had|just|gone|went|going|getting|got|turned|turning|"
+    r"become|became|looks?|looking|seems?|feels?|feeling|suddenly|very|so|really|all|and|now)"
+)
+FLOPPY = re.compile(
+    _SOMEONE + r"(?: " + _BECOMES + r"){0,3} (?:pale,? and |pale,? )?(?:floppy|limp|unresponsive)\b",
+    re.IGNORECASE,
+)
+# Drowsy, pale, collapsing or fainting together with flushing or vomiting: anaphylaxis until
+# proved otherwise, whatever else the message says ("her spots blistered, she's gone pale and
+# she's vomiting"). A question about symptoms in general names no one in that state.
+STATE = re.compile(
+    _SOMEONE + r"(?: " + _BECOMES + r"){0,3} (?:\w+ )?"
+    r"(?:drowsy|pale|grey|gray|collaps\w*|faint\w*|pass(?:ed|ing) out|blacking out|sleepy)\b",
+    re.IGNORECASE,
+)
+FLUSHING_OR_VOMITING = re.compile(
+    r"\b(?:flush\w*|vomit\w*|throw(?:ing|n)? up|threw up|being sick|been sick)\b", re.IGNORECASE
+)
+
 # A story about a past reaction is a question, not an emergency ("he collapsed last summer").
 PAST_EVENT = re.compile(
     r"\b(?:last (?:year|summer|winter|spring|autumn|month|week|time)|years? ago|months? ago|"
@@ -40,6 +66,8 @@ PAST_EVENT = re.compile(
 
 def is_emergency(text: str) -> bool:
     """True if the text describes signs of anaphylaxis happening now."""
+    if FLOPPY.search(text) or (STATE.search(text) and FLUSHING_OR_VOMITING.search(text)):
+        return True
     if PAST_EVENT.search(text):
         return False
     return any(pattern.search(text) for pattern in EMERGENCY_PATTERNS)

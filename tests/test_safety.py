@@ -17,6 +17,16 @@ from actions.safety import is_emergency
         "wheezing and dizzy after eating",
         "should I call an ambulance, hives everywhere and dizzy",
         "my airway feels like its closing",
+        # Drowsy, pale, collapsing or fainting with flushing or vomiting; floppy: whatever else
+        # the message says (issue 14).
+        "my baby's spots are blistering and she has gone pale and floppy",
+        "my son is drowsy and flushed after his bath",
+        "she fainted and is vomiting",
+        "toddler went pale and threw up after a wasp sting, it happened once before",
+        "my daughter seems very drowsy and keeps vomiting",
+        "I feel faint and I'm flushing all over",
+        "my husband passed out and was flushed, he did this once before",
+        "baby is limp",
     ],
 )
 def test_signs_happening_now_are_emergencies(text: str) -> None:
@@ -37,6 +47,11 @@ def test_signs_happening_now_are_emergencies(text: str) -> None:
         "how do I bake bread",
         "my husband collapsed at a barbecue last summer after a wasp sting",
         "I collapsed once at work and they blamed low blood pressure",
+        "can mastocytosis cause fainting and flushing?",
+        "is vomiting a symptom of mastocytosis",
+        "my son gets flushing after hot baths, is that normal",
+        "does pale and floppy mean anaphylaxis",
+        "can a baby with UP have blistering",
     ],
 )
 def test_questions_about_anaphylaxis_are_not(text: str) -> None:
