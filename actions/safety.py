@@ -41,7 +41,10 @@ _BECOMES = (
     r"become|became|looks?|looking|seems?|feels?|feeling|suddenly|very|so|really|all|and|now)"
 )
 FLOPPY = re.compile(
-    _SOMEONE + r"(?: " + _BECOMES + r"){0,3} (?:pale,? and |pale,? )?(?:floppy|limp|unresponsive)\b",
+    _SOMEONE
+    + r"(?: "
+    + _BECOMES
+    + r"){0,3} (?:pale,? and |pale,? )?(?:floppy|limp|unresponsive)\b",
     re.IGNORECASE,
 )
 # Drowsy, pale, collapsing or fainting together with flushing or vomiting: anaphylaxis until

@@ -106,7 +106,7 @@ def check_front_matter(file: KnowledgeFile, today: dt.date) -> list[Problem]:
     reviewed = file.meta.get("last_reviewed")
     line = file.meta_lines.get("last_reviewed", 1)
     if reviewed and not isinstance(reviewed, dt.date):
-        problems.append(Problem(where, line, f"last_reviewed {reviewed!r} is not a YYYY-MM-DD date"))
+        problems.append(Problem(where, line, f"last_reviewed {reviewed!r} is not YYYY-MM-DD"))
     elif reviewed and (today - reviewed).days > MAX_REVIEW_AGE_DAYS:
         problems.append(
             Problem(where, line, f"last_reviewed {reviewed} is more than 12 months old: review it")

@@ -1,4 +1,4 @@
-"""scripts/check_knowledge.py on small broken files (tests/data/knowledge-broken) and on the real ones."""
+"""scripts/check_knowledge.py on small broken files (tests/data/knowledge-broken)."""
 
 import datetime as dt
 import shutil
