@@ -103,9 +103,7 @@ def split_sections(body: str) -> list[Section]:
     def close_section() -> None:
         close_paragraph()
         if paragraphs:
-            sections.append(
-                Section(tuple(path), tuple(paragraphs), tuple(questions), heading_line)
-            )
+            sections.append(Section(tuple(path), tuple(paragraphs), tuple(questions), heading_line))
         paragraphs.clear()
         questions.clear()
 

@@ -17,9 +17,7 @@ TODAY = dt.date(2026, 11, 26)
 
 @pytest.fixture(scope="module")
 def problems() -> list[str]:
-    return [
-        f"{Path(p.path).name}:{p.line}: {p.message}" for p in check_knowledge(BROKEN, TODAY)
-    ]
+    return [f"{Path(p.path).name}:{p.line}: {p.message}" for p in check_knowledge(BROKEN, TODAY)]
 
 
 def find(problems: list[str], prefix: str, words: str) -> list[str]:
@@ -80,4 +78,3 @@ def test_clean_files_pass_and_the_command_exits_nonzero_on_problems(tmp_path: Pa
     )
     assert run.returncode == 1
     assert "emergency-steps.md:18:" in run.stdout and "problem(s) in 5 files" in run.stderr
-
