@@ -45,7 +45,7 @@ RUN_RASA      := $(PY) -m bot.serve --model $(MODEL) --endpoints bot/endpoints.y
                  --credentials $(CREDENTIALS) --port $(RASA_PORT) --cors $(CORS_ORIGINS)
 
 .PHONY: help setup venv train index web browser run test lint format pytest check-knowledge \
-        validate test-stories eval-retrieval retrieval-floor eval-nlu eval bench soak clean
+        validate test-stories eval-retrieval retrieval-floor eval-nlu eval bench gaps soak clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -141,6 +141,9 @@ test-scale: setup ## 2 Rasa + 2 action servers on PostgreSQL + Redis: 20 chats, 
 	$(PY) -m scripts.scale_test
 
 test: lint check-knowledge validate pytest test-stories retrieval-floor test-scale ## Everything CI runs
+
+gaps: venv ## Questions not answered or rated not helpful, by nearest topic (TRACKER_DB) -> reports/gaps.md
+	$(PY) -m scripts.gaps $(if $(DB_URL),--db-url '$(DB_URL)')
 
 soak: setup ## 8 conversations at once for SOAK_SECONDS (600) on a fresh stack: errors, memory
 	$(PY) -m scripts.soak

@@ -24,6 +24,7 @@ from actions.context import (
     is_follow_up,
     latest_subject,
 )
+from actions.answer import Answer
 from actions.retrieval import INTENT_TOPICS
 from actions.sanitize import MAX_MESSAGE_CHARS, TRUNCATED_KEY, clean_text, is_empty_message
 from actions.scope import is_about_another_condition
@@ -41,6 +42,7 @@ SLOT_PENDING_QUESTION = "pending_question"
 SLOT_TOPIC = "topic"
 SLOT_LAST_ANSWER = "last_answer"
 SLOT_FEEDBACK = "feedback"
+SLOT_UNANSWERED = "unanswered"
 FEEDBACK_BUTTONS = [
     {"title": "👍 Helpful", "payload": "/feedback_positive"},
     {"title": "👎 Not helpful", "payload": "/feedback_negative"},
@@ -102,7 +104,10 @@ class ActionAnswerQuestion(Action):
             return clarify(dispatcher, tracker, question)
         if answer.abstained:
             dispatcher.utter_message(text=answer.text)
-            return [SlotSet(SLOT_PENDING_QUESTION, None)]
+            return [
+                SlotSet(SLOT_PENDING_QUESTION, None),
+                SlotSet(SLOT_UNANSWERED, unanswered_record(question, answer)),
+            ]
         dispatcher.utter_message(text=answer.text, buttons=FEEDBACK_BUTTONS)
         # "What about children?" after "how is ISM treated?" keeps the treatment question.
         searched = previous.get("question") if asks_previous_question_again(question) else None
@@ -120,6 +125,12 @@ class ActionAnswerQuestion(Action):
                 },
             ),
         ]
+
+
+def unanswered_record(question: str, answer: Answer) -> dict[str, Any]:
+    """What `make gaps` needs to know of a question the assistant could not answer."""
+    outcome = "abstained" if answer.abstained else "partial"
+    return {"outcome": outcome, "question": question, "nearest": answer.nearest}
 
 
 def answer_topic(chunk_ids: list[str]) -> str | None:

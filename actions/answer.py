@@ -23,6 +23,7 @@ class Answer:
     sources: list[dict[str, str]] = field(default_factory=list)
     chunk_ids: list[str] = field(default_factory=list)
     abstained: bool = False
+    nearest: list[str] = field(default_factory=list)  # an abstention's closest chunks
 
 
 def _normalise(sentence: str) -> str:
@@ -85,4 +86,4 @@ def abstain(hits: list[Hit]) -> Answer:
     if titles:
         text += " Topics I can help with that may be close: " + "; ".join(titles) + "."
     text += " For questions about your own situation, please ask your doctor or specialist."
-    return Answer(text=text, abstained=True)
+    return Answer(text=text, abstained=True, nearest=[hit.chunk.id for hit in hits[:3]])

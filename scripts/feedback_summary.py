@@ -12,14 +12,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
+from scripts.tracker_events import db_url_or_exit, slot_events
 
 HELPFUL = "helpful"
 
@@ -65,19 +63,9 @@ class Summary:
 
 def read_ratings(db_url: str) -> Summary:
     """Every `feedback` slot event in the tracker store's events table, oldest first."""
-    engine = sa.create_engine(db_url)
     summary = Summary()
-    if not sa.inspect(engine).has_table("events"):
-        return summary
-    query = sa.text(
-        "SELECT sender_id, timestamp, data FROM events WHERE type_name = 'slot' ORDER BY id"
-    )
-    with engine.connect() as connection:
-        for sender, timestamp, data in connection.execute(query):
-            event = json.loads(data)
-            if event.get("name") == "feedback" and isinstance(event.get("value"), dict):
-                summary.add(event["value"], sender, timestamp or 0.0)
-    engine.dispose()
+    for event in slot_events(db_url, {"feedback"}):
+        summary.add(event.value, event.sender, event.timestamp)
     return summary
 
 
@@ -100,21 +88,13 @@ def report(summary: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def default_db_url() -> str:
-    path = os.environ.get("TRACKER_DB") or str(Path("var") / "conversations.db")
-    return f"sqlite:///{path}"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db-url", default=None, help="SQLAlchemy URL (default: TRACKER_DB)")
     parser.add_argument("--json", type=Path, help="also write the summary to this JSON file")
     parser.add_argument("--limit", type=int, default=20, help="not-helpful answers to list")
     args = parser.parse_args()
-    db_url = args.db_url or default_db_url()
-    if db_url.startswith("sqlite:///") and not Path(db_url.removeprefix("sqlite:///")).exists():
-        sys.exit(f"no conversations yet: {db_url} does not exist")
-    summary = read_ratings(db_url).as_dict(args.limit)
+    summary = read_ratings(db_url_or_exit(args.db_url)).as_dict(args.limit)
     print(report(summary))
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

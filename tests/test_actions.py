@@ -216,7 +216,11 @@ def test_an_answer_offers_rating_buttons_and_remembers_what_it_said(fake_service
 def test_an_abstention_has_no_rating_buttons_and_keeps_the_last_answer(fake_service) -> None:
     [reply], events = run_tracker(tracker_for("zzz qqq", "ask_treatment"))
     assert reply["text"].startswith("I don't know that") and not reply.get("buttons")
-    assert events == [SlotSet("pending_question", None)]
+    assert events[0] == SlotSet("pending_question", None)
+    [unanswered] = [event["value"] for event in events if event["name"] == "unanswered"]
+    assert unanswered["outcome"] == "abstained" and unanswered["question"] == "zzz qqq"
+    assert unanswered["nearest"] and unanswered["nearest"][0].split("#")[0] in {"alpha", "beta"}
+    assert "last_answer" not in {event["name"] for event in events}
 
 
 def test_what_about_asks_the_last_question_again_and_keeps_it(answer_spy) -> None:
