@@ -9,6 +9,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.answer import Answer
 from actions.clarify import (
     DID_YOU_MEAN,
     QUESTION_LABELS,
@@ -24,7 +25,6 @@ from actions.context import (
     is_follow_up,
     latest_subject,
 )
-from actions.answer import Answer
 from actions.retrieval import INTENT_TOPICS
 from actions.sanitize import MAX_MESSAGE_CHARS, TRUNCATED_KEY, clean_text, is_empty_message
 from actions.scope import is_about_another_condition

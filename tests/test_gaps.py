@@ -65,7 +65,7 @@ def test_gaps_are_counted_by_nearest_topic(tmp_path: Path) -> None:
     gaps = read_gaps(f"sqlite:///{tmp_path / 'conversations.db'}")
     assert sorted(gap.kind for gap in gaps) == ["abstained", "abstained", "not helpful", "partial"]
     groups = group_by_topic(gaps, examples=5)
-    assert list(groups)[0] == "treatment"
+    assert next(iter(groups)) == "treatment"
     assert groups["treatment"].counts == {"abstained": 1, "not helpful": 1}
     assert groups["advanced-treatment"].counts == {"partial": 1}
     assert groups["(no nearby topic)"].latest[0].question == "who first described it"
