@@ -40,6 +40,8 @@ def test_emergency_is_answered_with_what_to_do_now(stack: Stack) -> None:
     reply = stack.answer_text("my throat is swelling and I can't breathe", sender)
     assert reply.startswith("This may be anaphylaxis")
     assert "auto-injector straight away" in reply and "Call emergency services" in reply
+    assert reply.index("adrenaline") < reply.index("Call emergency services")
+    assert "stand or walk" in reply and "CPR" in reply and "sting" in reply
 
 
 def test_off_topic_question_is_not_answered_from_the_knowledge_base(stack: Stack) -> None:
