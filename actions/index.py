@@ -20,6 +20,8 @@ CHUNKS_FILE = "chunks.json"
 EMBEDDINGS_FILE = "corpus_embeddings.npy"
 QUESTION_EMBEDDINGS_FILE = "question_embeddings.npy"
 SECTION_CLASSIFIER_DIR = "section_classifier"
+# Bumped when what is cached changes shape: 2 = the section classifier's classes are section ids.
+INDEX_FORMAT = 2
 # Which chunk answers a question, learnt from the chunks' own example questions and texts.
 SECTION_CLASSIFIER_CONFIG = ClassifierConfig(C=10.0, embedding_weight=2.0, min_df=2)
 
@@ -88,7 +90,12 @@ class KnowledgeIndex:
 def index_key(knowledge_dir: Path, model_name: str, split_length: int, split_overlap: int) -> str:
     """Name of the cached index: changes whenever the model, the content or the chunking changes."""
     digest = content_hash(
-        knowledge_dir, model_name, split_length, split_overlap, SECTION_CLASSIFIER_CONFIG
+        knowledge_dir,
+        model_name,
+        split_length,
+        split_overlap,
+        SECTION_CLASSIFIER_CONFIG,
+        INDEX_FORMAT,
     )
     return f"{model_name.lower().replace('/', '_')}-{digest}"
 
@@ -115,7 +122,7 @@ def build_index(
 def train_section_classifier(
     chunks: list[Chunk], corpus_embeddings: np.ndarray, question_embeddings: np.ndarray | None
 ) -> TextClassifier | None:
-    """Learn which chunk a question is about from every chunk's example questions and text.
+    """Learn which section a question is about from its example questions and its chunks' text.
 
     Nearest-neighbour search alone compares a question with one example at a time; the
     classifier weighs all of a chunk's examples and their wording together. On the benchmark it
@@ -123,18 +130,24 @@ def train_section_classifier(
     """
     if len(chunks) < 2:
         return None
-    texts = [question for chunk in chunks for question in chunk.questions]
-    labels = [chunk.id for chunk in chunks for _ in chunk.questions]
+    # Every chunk of a long section carries the section's questions: learn each question once,
+    # for the section, so that a split section does not share its probability among its chunks.
+    kept_rows: list[int] = []
+    texts: list[str] = []
+    labels: list[str] = []
+    row = 0
+    for chunk in chunks:
+        for question in chunk.questions:
+            if chunk.id == chunk.section:
+                kept_rows.append(row)
+                texts.append(question)
+                labels.append(chunk.section)
+            row += 1
     texts += [chunk.embedding_text() for chunk in chunks]
-    labels += [chunk.id for chunk in chunks]
-    embeddings = (
-        [corpus_embeddings]
-        if question_embeddings is None
-        else [
-            question_embeddings,
-            corpus_embeddings,
-        ]
-    )
+    labels += [chunk.section for chunk in chunks]
+    embeddings = [corpus_embeddings]
+    if question_embeddings is not None:
+        embeddings.insert(0, question_embeddings[kept_rows])
     return TextClassifier(SECTION_CLASSIFIER_CONFIG).fit(texts, np.vstack(embeddings), labels)
 
 

@@ -37,6 +37,11 @@ class Chunk:
         return self.meta.get("heading", "")
 
     @property
+    def section(self) -> str:
+        """The id of the section this chunk came from (its first chunk's id)."""
+        return self.meta.get("section", self.id)
+
+    @property
     def topics(self) -> list[str]:
         return self.meta.get("topics", [])
 
@@ -178,8 +183,9 @@ def chunk_document(path: Path, split_length: int = 5, split_overlap: int = 1) ->
     for section in split_sections(body):
         sentences = [s for paragraph in section.paragraphs for s in split_sentences(paragraph)]
         heading = " > ".join(section.heading_path[1:]) or meta["title"]
+        section_id = f"{doc_id}#{slugify(heading)}"
         for n, group in enumerate(window(sentences, split_length, split_overlap)):
-            chunk_id = f"{doc_id}#{slugify(heading)}" + (f"-{n}" if n else "")
+            chunk_id = section_id + (f"-{n}" if n else "")
             while chunk_id in seen:
                 chunk_id += "-x"
             seen.add(chunk_id)
@@ -187,6 +193,7 @@ def chunk_document(path: Path, split_length: int = 5, split_overlap: int = 1) ->
                 "file": path.name,
                 "doc_id": doc_id,
                 "heading": heading,
+                "section": section_id,  # shared by every chunk of a long section
                 "topics": list(meta["topics"]),
                 "sources": list(meta["sources"]),
                 "sentences": group,

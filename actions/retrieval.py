@@ -73,11 +73,11 @@ class HybridRetriever:
         self,
         index: KnowledgeIndex,
         dense_weight: float = 0.9,
-        lexical_weight: float = 0.1,
+        lexical_weight: float = 0.2,
         topic_boost: float = 0.05,
         term_boost: float = 0.03,
         max_term_share: float = 0.15,
-        section_weight: float = 0.5,
+        section_weight: float = 0.8,
     ) -> None:
         if len(index) == 0:
             raise ValueError("cannot retrieve from an empty index")
@@ -91,11 +91,16 @@ class HybridRetriever:
         self.max_term_share = max_term_share
         self.section_weight = section_weight
         classifier = index.section_classifier
-        rows = {chunk.id: row for row, chunk in enumerate(index.chunks)}
-        # Column j of the classifier's output is the chunk in row _section_rows[j].
-        self._section_rows = (
-            np.array([rows[chunk_id] for chunk_id in classifier.classes], dtype=np.int64)
-            if classifier is not None and set(classifier.classes) <= rows.keys()
+        columns = (
+            {section: column for column, section in enumerate(classifier.classes)}
+            if (classifier is not None)
+            else {}
+        )
+        # Row i's section probability is column _section_columns[i] of the classifier's output:
+        # every chunk of a long section gets the section's probability.
+        self._section_columns = (
+            np.array([columns[chunk.section] for chunk in index.chunks], dtype=np.int64)
+            if columns and all(chunk.section in columns for chunk in index.chunks)
             else None
         )
         self._bm25 = bm25s.BM25()
@@ -126,11 +131,11 @@ class HybridRetriever:
 
     def section_scores(self, query: str, query_embedding: np.ndarray) -> np.ndarray:
         """The section classifier's probability that each chunk answers the query (or zeros)."""
-        scores = np.zeros(len(self.index), dtype=np.float32)
-        if self._section_rows is not None:
-            classifier = self.index.section_classifier
-            scores[self._section_rows] = classifier.predict_proba([query], query_embedding[None])[0]
-        return scores
+        if self._section_columns is None:
+            return np.zeros(len(self.index), dtype=np.float32)
+        classifier = self.index.section_classifier
+        probabilities = classifier.predict_proba([query], query_embedding[None])[0]
+        return probabilities[self._section_columns].astype(np.float32)
 
     def topic_scores(self, topics: Sequence[str]) -> np.ndarray:
         """Full boost when the chunk's primary topic matches, half when a secondary one does."""
