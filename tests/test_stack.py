@@ -44,6 +44,36 @@ def test_emergency_is_answered_with_what_to_do_now(stack: Stack) -> None:
     assert "stand or walk" in reply and "CPR" in reply and "sting" in reply
 
 
+@pytest.mark.parametrize(
+    ("question", "facts"),
+    [
+        # Issue 14's "Why": each was answered from a neighbouring passage before.
+        ("can someone with mastocytosis give blood?", ["blood service", "donor"]),
+        ("what is ketotifen?", ["Ketotifen", "mast cell stabiliser"]),
+        (
+            "I take a beta-blocker for my blood pressure, is that a problem with mastocytosis?",
+            ["Beta-blockers", "adrenaline"],
+        ),
+        (
+            "does tryptase over 200 plus 30% infiltration count as two B-findings?",
+            ["one B-finding"],
+        ),
+        ("does osteoporosis count as a C-finding?", ["not a C-finding"]),
+    ],
+)
+def test_questions_the_knowledge_base_lacked_are_answered(
+    stack: Stack, question: str, facts: list[str]
+) -> None:
+    reply = stack.answer_text(question)
+    assert all(fact.lower() in reply.lower() for fact in facts), reply
+    assert "](https://" in reply
+
+
+def test_a_baby_gone_pale_and_floppy_gets_the_emergency_steps(stack: Stack) -> None:
+    reply = stack.answer_text("my baby's spots are blistering and she has gone pale and floppy")
+    assert reply.startswith("This may be anaphylaxis")
+
+
 def test_off_topic_question_is_not_answered_from_the_knowledge_base(stack: Stack) -> None:
     reply = stack.answer_text("who won the football world cup in 1998?")
     assert "](https://" not in reply
