@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -10,6 +11,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answer import Answer
+from actions.answerability import PARTIAL
 from actions.clarify import (
     DID_YOU_MEAN,
     QUESTION_LABELS,
@@ -17,24 +19,12 @@ from actions.clarify import (
     did_you_mean_buttons,
     topic_menu_buttons,
 )
-from actions.context import (
-    SUBJECT_ENTITIES,
-    asks_previous_question_again,
-    contextual_query,
-    follow_up_subject,
-    is_follow_up,
-    latest_subject,
-)
+from actions.context import is_follow_up, latest_subject
+from actions.planner import plan_query
 from actions.retrieval import INTENT_TOPICS
 from actions.sanitize import MAX_MESSAGE_CHARS, TRUNCATED_KEY, clean_text, is_empty_message
 from actions.scope import is_about_another_condition
-from actions.service import (
-    FALLBACK_INTENT,
-    entity_values,
-    expand_entities,
-    get_service,
-    retrieval_intent,
-)
+from actions.service import FALLBACK_INTENT, entity_values, get_service, retrieval_intent
 
 logger = logging.getLogger(__name__)
 
@@ -81,56 +71,59 @@ class ActionAnswerQuestion(Action):
         if not question:
             dispatcher.utter_message(text=EMPTY_QUESTION_REPLY)
             return []
-        previous = tracker.get_slot(SLOT_LAST_ANSWER) or {}
-        if question == message.get("text"):  # not a pressed button's pending question
-            question = expand_entities(question, message.get("entities") or [])
-        named = [v for entity in SUBJECT_ENTITIES for v in entity_values(message, entity)]
-        remembered = latest_subject(tracker.events, tracker.current_slot_values())
-        query = contextual_query(
+        typed = question == message.get("text")  # not a pressed button's pending question
+        plan = plan_query(
             question,
-            names_a_subject=bool(named),
-            remembered_subject=remembered,
-            previous_question=previous.get("question"),
-            previous_subject=previous.get("subject"),
+            (message.get("entities") or []) if typed else [],
+            tracker.get_slot(SLOT_LAST_ANSWER),
+            latest_subject(tracker.events, tracker.current_slot_values()),
+            spell_out=typed,
         )
-        # What this question is about, for the follow-ups to it: what it named or leaned on.
-        subject = " ".join(dict.fromkeys(named)) or follow_up_subject(
-            question, False, remembered, previous.get("subject"), previous.get("question")
+        service = get_service()
+        answer = await asyncio.to_thread(
+            service.answer, plan, intent, entity_values(message), confidence
         )
-        answer = get_service().answer(query, intent, entity_values(message), confidence)
-        logger.info("answered %r (intent %s) from %s", query[:80], intent, answer.chunk_ids)
+        logger.info("intent %s: %s from %s", intent, answer.outcome, answer.chunk_ids)
+        logger.debug("searched %r", plan.query)
         unsure = (message.get("intent") or {}).get("name") == FALLBACK_INTENT
-        if answer.abstained and unsure:
+        if answer.abstained and unsure and not answer.missing:
             return clarify(dispatcher, tracker, question)
         if answer.abstained:
             dispatcher.utter_message(text=answer.text)
             return [
                 SlotSet(SLOT_PENDING_QUESTION, None),
-                SlotSet(SLOT_UNANSWERED, unanswered_record(question, answer)),
+                SlotSet(SLOT_UNANSWERED, unanswered_record(plan.question, answer)),
             ]
         dispatcher.utter_message(text=answer.text, buttons=FEEDBACK_BUTTONS)
-        # "What about children?" after "how is ISM treated?" keeps the treatment question.
-        searched = previous.get("question") if asks_previous_question_again(question) else None
         topic = INTENT_TOPICS.get(intent or "") or answer_topic(answer.chunk_ids)
-        return [
+        events = [
             SlotSet(SLOT_PENDING_QUESTION, None),
             SlotSet(SLOT_TOPIC, topic),
             SlotSet(
                 SLOT_LAST_ANSWER,
                 {
-                    "question": searched or query,
-                    "subject": subject,
+                    "question": plan.query,  # as searched: a follow-up with its thread
+                    "thread": plan.thread,
+                    "subject": plan.subject,
                     "chunks": answer.chunk_ids,
                     "sources": [source["url"] for source in answer.sources],
                 },
             ),
         ]
+        if answer.outcome == PARTIAL:
+            events.append(SlotSet(SLOT_UNANSWERED, unanswered_record(plan.question, answer)))
+        return events
 
 
 def unanswered_record(question: str, answer: Answer) -> dict[str, Any]:
     """What `make gaps` needs to know of a question the assistant could not answer."""
-    outcome = "abstained" if answer.abstained else "partial"
-    return {"outcome": outcome, "question": question, "nearest": answer.nearest}
+    nearest = answer.nearest or answer.chunk_ids
+    return {
+        "outcome": answer.outcome,
+        "question": question,
+        "missing": answer.missing,
+        "nearest": nearest,
+    }
 
 
 def answer_topic(chunk_ids: list[str]) -> str | None:

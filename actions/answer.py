@@ -1,11 +1,21 @@
-"""Compose a short, sourced answer from retrieved passages, or abstain when they are too weak."""
+"""Compose a short, sourced answer from the sentences that answer the question, or abstain.
+
+The sentences come from the best passages (`candidate_sentences`); each is scored by its
+embedding's cosine with the question (computed when the index is built) plus its overlap with
+the question's focus words. The answer puts the best sentence first and the rest in reading
+order, at most `max_sentences`, and cites the sources of the passages the sentences came from.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from actions.retrieval import Hit
+import numpy as np
+
+from actions.answerability import ABSTAINED, ANSWERED, PARTIAL, Assessment
+from actions.retrieval import Hit, tokenize
 
 # Between an answer and its sources: a paragraph break in Markdown, but not the "\n\n" on which
 # Rasa's output channels split a reply into separate messages (sources stay with their answer).
@@ -13,6 +23,11 @@ SOURCES_BREAK = "\n \n"
 ABSTAIN_TEXT = (
     "I don't know that: I could not find it in the sources I rely on, and I would rather not guess."
 )
+FOCUS_WEIGHT = 0.15  # a sentence naming every focus word gains this much over its cosine
+RANK_PENALTY = 0.05  # per place a passage is below the best one
+KEEP_WITHIN = 0.1  # sentences of other passages this close to the best one's score are kept
+KEEP_IN_PASSAGE = 0.5  # sentences of the best sentence's own section: a much wider margin
+PASSAGE_MARGIN = 0.15  # passages this close to the best one's score give sentences
 
 
 @dataclass(frozen=True)
@@ -24,21 +39,82 @@ class Answer:
     chunk_ids: list[str] = field(default_factory=list)
     abstained: bool = False
     nearest: list[str] = field(default_factory=list)  # an abstention's closest chunks
+    outcome: str = ANSWERED
+    missing: str = ""
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One sentence of a retrieved passage, with its score for this question."""
+
+    sentence: str
+    score: float
+    hit_rank: int
+    position: int
+    hit: Hit
+
+
+SentencesOf = Callable[[Hit], tuple[list[str], np.ndarray]]
 
 
 def _normalise(sentence: str) -> str:
     return re.sub(r"\W+", " ", sentence.lower()).strip()
 
 
-def select_hits(hits: list[Hit], close_margin: float = 0.04) -> list[Hit]:
-    """The best hit, plus hits that score nearly as well on the same document, best first."""
-    best = hits[0]
-    chosen = [best]
-    for hit in hits[1:]:
-        same_doc = hit.chunk.meta.get("doc_id") == best.chunk.meta.get("doc_id")
-        if same_doc and best.score - hit.score <= close_margin:
-            chosen.append(hit)
-    return chosen
+def passage_hits(hits: list[Hit], limit: int = 3) -> list[Hit]:
+    """Where sentences come from: the best hit and those scoring nearly as well."""
+    best = hits[0].score
+    return [hit for hit in hits[:limit] if best - hit.score <= PASSAGE_MARGIN]
+
+
+def candidate_sentences(
+    hits: list[Hit], sentences_of: SentencesOf, query_embedding: np.ndarray, focus: Iterable[str]
+) -> list[Candidate]:
+    """Every sentence of the passage hits, scored against the question, without repeats."""
+    focus_stems = set(tokenize(" ".join(focus)))
+    candidates: list[Candidate] = []
+    seen: set[str] = set()
+    for rank, hit in enumerate(passage_hits(hits)):
+        sentences, embeddings = sentences_of(hit)
+        cosines = embeddings @ query_embedding if len(embeddings) else [hit.dense] * len(sentences)
+        for position, (sentence, cosine) in enumerate(zip(sentences, cosines, strict=True)):
+            key = _normalise(sentence)
+            if key in seen:
+                continue
+            seen.add(key)
+            overlap = len(focus_stems & set(tokenize(sentence))) / max(len(focus_stems), 1)
+            score = float(cosine) + FOCUS_WEIGHT * overlap - RANK_PENALTY * rank
+            candidates.append(Candidate(sentence, score, rank, position, hit))
+    return candidates
+
+
+def choose_sentences(candidates: list[Candidate], max_sentences: int) -> list[Candidate]:
+    """The best sentence first, then the others that address the question, in reading order.
+
+    A section is written to be read whole, so the best sentence's own section keeps every
+    sentence within `KEEP_IN_PASSAGE` of it; other sections add only sentences nearly as good.
+    """
+    if max_sentences <= 0:
+        raise ValueError("max_sentences must be positive")
+    if not candidates:
+        return []
+    ranked = sorted(candidates, key=lambda c: -c.score)
+    best = ranked[0]
+
+    section = best.hit.chunk.section
+
+    def close(candidate: Candidate) -> bool:
+        own = candidate.hit.chunk.section == section
+        return best.score - candidate.score <= (KEEP_IN_PASSAGE if own else KEEP_WITHIN)
+
+    def reading_order(candidate: Candidate) -> tuple[bool, int, int, int]:
+        chunk = candidate.hit.chunk
+        part = int(chunk.id.rsplit("-", 1)[1]) if chunk.id != chunk.section else 0
+        other = chunk.section != section
+        return (other, candidate.hit_rank if other else 0, part, candidate.position)
+
+    kept = [c for c in ranked[1:] if close(c)][: max_sentences - 1]
+    return [best, *sorted(kept, key=reading_order)]
 
 
 def format_sources(sources: list[dict[str, str]], limit: int = 3) -> str:
@@ -48,42 +124,59 @@ def format_sources(sources: list[dict[str, str]], limit: int = 3) -> str:
     return f"{label}: " + "; ".join(links)
 
 
-def compose_answer(hits: list[Hit], abstain_below: float, max_sentences: int = 5) -> Answer:
-    """Answer from the best passages: no repeated sentence, `max_sentences` at most, sources."""
-    if max_sentences <= 0:
-        raise ValueError("max_sentences must be positive")
-    if not hits or hits[0].dense < abstain_below:
-        return abstain(hits)
-    sentences: list[str] = []
-    seen: set[str] = set()
+def compose_answer(
+    chosen: list[Candidate], assessment: Assessment, about: str, nearest: list[Hit]
+) -> Answer:
+    """The reply for an assessed question: an answer, a partial answer, or an abstention."""
+    if assessment.outcome == ABSTAINED or not chosen:
+        return abstain(nearest, assessment)
     sources: list[dict[str, str]] = []
     used: list[str] = []
-    for hit in select_hits(hits):
-        fresh = [
-            s
-            for s in hit.chunk.meta.get("sentences", [hit.chunk.text])
-            if _normalise(s) not in seen
-        ]
-        room = max_sentences - len(sentences)
-        if not fresh or room <= 0:
-            continue
-        for sentence in fresh[:room]:
-            seen.add(_normalise(sentence))
-            sentences.append(sentence)
-        used.append(hit.chunk.id)
-        sources.extend(s for s in hit.chunk.sources if s not in sources)
-    text = " ".join(sentences) + SOURCES_BREAK + format_sources(sources)
-    return Answer(text=text, sources=sources, chunk_ids=used)
+    for candidate in chosen:
+        if candidate.hit.chunk.id not in used:
+            used.append(candidate.hit.chunk.id)
+            sources.extend(s for s in candidate.hit.chunk.sources if s not in sources)
+    body = " ".join(candidate.sentence for candidate in chosen)
+    about = about or chosen[0].hit.chunk.heading.lower()
+    if assessment.outcome == PARTIAL:
+        body = f"{gap_sentence(assessment)} What I can tell you about {about}: {body}"
+    return Answer(
+        text=body + SOURCES_BREAK + format_sources(sources),
+        sources=sources,
+        chunk_ids=used,
+        outcome=assessment.outcome,
+        missing=assessment.missing or (assessment.unknowable.kind if assessment.unknowable else ""),
+    )
 
 
-def abstain(hits: list[Hit]) -> Answer:
-    """Say plainly that the answer is not known, and offer the nearest topics instead."""
+def gap_sentence(assessment: Assessment) -> str:
+    """One sentence naming what is missing, or what the assistant cannot know."""
+    if assessment.unknowable:
+        known = assessment.unknowable
+        return f"I can't know {known.what}: {known.where}."
+    return f"I don't have information on {assessment.missing}."
+
+
+def abstain(hits: list[Hit], assessment: Assessment | None = None) -> Answer:
+    """Say plainly what is not known, and offer the nearest topics instead."""
     titles: list[str] = []
     for hit in hits[:3]:
         if hit.chunk.title not in titles:
             titles.append(hit.chunk.title)
-    text = ABSTAIN_TEXT
+    if assessment and (assessment.missing or assessment.unknowable):
+        text = gap_sentence(assessment)
+        if not assessment.unknowable:
+            text = text[:-1] + " in the sources I rely on, and I would rather not guess."
+    else:
+        text = ABSTAIN_TEXT
     if titles:
         text += " Topics I can help with that may be close: " + "; ".join(titles) + "."
     text += " For questions about your own situation, please ask your doctor or specialist."
-    return Answer(text=text, abstained=True, nearest=[hit.chunk.id for hit in hits[:3]])
+    missing = assessment.missing if assessment else ""
+    return Answer(
+        text=text,
+        abstained=True,
+        nearest=[hit.chunk.id for hit in hits[:3]],
+        outcome=ABSTAINED,
+        missing=missing,
+    )

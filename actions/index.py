@@ -19,9 +19,11 @@ logger = logging.getLogger(__name__)
 CHUNKS_FILE = "chunks.json"
 EMBEDDINGS_FILE = "corpus_embeddings.npy"
 QUESTION_EMBEDDINGS_FILE = "question_embeddings.npy"
+SENTENCE_EMBEDDINGS_FILE = "sentence_embeddings.npy"
 SECTION_CLASSIFIER_DIR = "section_classifier"
-# Bumped when what is cached changes shape: 2 = the section classifier's classes are section ids.
-INDEX_FORMAT = 2
+# Bumped when what is cached changes shape: 2 = the section classifier's classes are section ids;
+# 3 = sentence embeddings.
+INDEX_FORMAT = 3
 # Which chunk answers a question, learnt from the chunks' own example questions and texts.
 SECTION_CLASSIFIER_CONFIG = ClassifierConfig(C=10.0, embedding_weight=2.0, min_df=2)
 
@@ -30,7 +32,10 @@ class KnowledgeIndex:
     """Chunks with their `corpus_embeddings` (a unit-length row each) and `question_embeddings`.
 
     Row i of `question_embeddings` embeds an example question of chunk `question_owner[i]`.
-    `section_classifier` (optional) predicts, for a question, the probability of each chunk id.
+    `sentence_embeddings` embeds every chunk's sentences (`chunk.meta["sentences"]`) in order:
+    chunk i's are rows `sentence_start[i]` to `sentence_start[i + 1]`; answers are composed
+    from the sentences closest to the question. `section_classifier` (optional) predicts, for a
+    question, the probability of each section.
     """
 
     def __init__(
@@ -40,6 +45,7 @@ class KnowledgeIndex:
         question_embeddings: np.ndarray | None = None,
         key: str = "",
         section_classifier: TextClassifier | None = None,
+        sentence_embeddings: np.ndarray | None = None,
     ) -> None:
         if len(chunks) != len(corpus_embeddings):
             raise ValueError(
@@ -52,6 +58,15 @@ class KnowledgeIndex:
             raise ValueError(
                 f"{len(owners)} questions, {len(question_embeddings)} embeddings: index is corrupt"
             )
+        counts = [len(chunk_sentences(chunk)) for chunk in chunks]
+        if sentence_embeddings is None:
+            sentence_embeddings = np.zeros((0, corpus_embeddings.shape[1]), dtype=np.float32)
+        if len(sentence_embeddings) not in (0, sum(counts)):
+            raise ValueError(
+                f"{sum(counts)} sentences, {len(sentence_embeddings)} embeddings: index is corrupt"
+            )
+        self.sentence_embeddings = sentence_embeddings
+        self.sentence_start = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
         self.chunks = chunks
         self.corpus_embeddings = corpus_embeddings
         self.question_embeddings = question_embeddings
@@ -71,6 +86,7 @@ class KnowledgeIndex:
         (tmp / CHUNKS_FILE).write_text(json.dumps(rows, ensure_ascii=False, indent=1), "utf-8")
         np.save(tmp / EMBEDDINGS_FILE, self.corpus_embeddings)
         np.save(tmp / QUESTION_EMBEDDINGS_FILE, self.question_embeddings)
+        np.save(tmp / SENTENCE_EMBEDDINGS_FILE, self.sentence_embeddings)
         if self.section_classifier is not None:
             self.section_classifier.save(tmp / SECTION_CLASSIFIER_DIR)
         shutil.rmtree(folder, ignore_errors=True)
@@ -82,9 +98,30 @@ class KnowledgeIndex:
         chunks = [Chunk(**row) for row in rows]
         corpus_embeddings = np.load(folder / EMBEDDINGS_FILE)
         question_embeddings = np.load(folder / QUESTION_EMBEDDINGS_FILE)
+        sentence_embeddings = np.load(folder / SENTENCE_EMBEDDINGS_FILE)
         classifier_dir = folder / SECTION_CLASSIFIER_DIR
         classifier = TextClassifier.load(classifier_dir) if classifier_dir.exists() else None
-        return cls(chunks, corpus_embeddings, question_embeddings, folder.name, classifier)
+        return cls(
+            chunks,
+            corpus_embeddings,
+            question_embeddings,
+            folder.name,
+            classifier,
+            sentence_embeddings,
+        )
+
+    def sentences_of(self, row: int) -> tuple[list[str], np.ndarray]:
+        """Chunk `row`'s sentences and their embeddings (empty if none were embedded)."""
+        sentences = chunk_sentences(self.chunks[row])
+        start, end = self.sentence_start[row], self.sentence_start[row + 1]
+        if len(self.sentence_embeddings) == 0:
+            return sentences, np.zeros((0, self.corpus_embeddings.shape[1]), dtype=np.float32)
+        return sentences, self.sentence_embeddings[start:end]
+
+
+def chunk_sentences(chunk: Chunk) -> list[str]:
+    """The sentences a chunk was made of (its whole text when it has no sentence list)."""
+    return list(chunk.meta.get("sentences") or [chunk.text])
 
 
 def index_key(knowledge_dir: Path, model_name: str, split_length: int, split_overlap: int) -> str:
@@ -114,9 +151,13 @@ def build_index(
     corpus_embeddings = embedder.embed(texts, show_progress_bar=show_progress_bar)
     questions = [question for chunk in chunks for question in chunk.questions]
     question_embeddings = embedder.embed(questions) if questions else None
+    sentences = [sentence for chunk in chunks for sentence in chunk_sentences(chunk)]
+    sentence_embeddings = embedder.embed(sentences)
     key = index_key(knowledge_dir, embedder.model_name, split_length, split_overlap)
     classifier = train_section_classifier(chunks, corpus_embeddings, question_embeddings)
-    return KnowledgeIndex(chunks, corpus_embeddings, question_embeddings, key, classifier)
+    return KnowledgeIndex(
+        chunks, corpus_embeddings, question_embeddings, key, classifier, sentence_embeddings
+    )
 
 
 def train_section_classifier(

@@ -6,11 +6,23 @@ import logging
 import threading
 import time
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
-from actions.answer import Answer, compose_answer
+import numpy as np
+
+from actions.answer import (
+    Answer,
+    abstain,
+    candidate_sentences,
+    choose_sentences,
+    compose_answer,
+)
+from actions.answerability import Vocabulary, assess
 from actions.embedding import TextEmbedder
+from actions.focus import GENERIC
 from actions.index import KnowledgeIndex, load_or_build_index
+from actions.planner import QueryPlan
 from actions.retrieval import INTENT_TOPICS, Hit, HybridRetriever
 from actions.settings import Settings, default_model_path, load_settings
 
@@ -25,6 +37,8 @@ class QuestionAnswerer:
         self.embedder = embedder or TextEmbedder(settings.model_path or default_model_path())
         self.index: KnowledgeIndex | None = None
         self.retriever: HybridRetriever | None = None
+        self.vocabulary: Vocabulary | None = None
+        self._rows: dict[str, int] = {}
         self._lock = threading.Lock()
 
     def warm_up(self) -> None:
@@ -40,6 +54,12 @@ class QuestionAnswerer:
                 self.embedder,
                 self.settings.split_length,
                 self.settings.split_overlap,
+            )
+            self._rows = {chunk.id: row for row, chunk in enumerate(self.index.chunks)}
+            self.vocabulary = Vocabulary.build(
+                self.index.chunks,
+                self.settings.nlu_dir,
+                Path(self.embedder.model_path) / "vocab.txt",
             )
             self.retriever = HybridRetriever(self.index)
             logger.info(
@@ -58,11 +78,21 @@ class QuestionAnswerer:
         top_k: int | None = None,
         mode: str = "hybrid",
     ) -> list[Hit]:
+        return self._retrieve(question, intent, terms, top_k, mode)[0]
+
+    def _retrieve(
+        self,
+        question: str,
+        intent: str | None,
+        terms: Iterable[str],
+        top_k: int | None = None,
+        mode: str = "hybrid",
+    ) -> tuple[list[Hit], np.ndarray]:
         self.warm_up()
         assert self.retriever is not None
         query_embedding = self.embedder.embed([question])[0]
         topics = [INTENT_TOPICS[intent]] if intent in INTENT_TOPICS else []
-        return self.retriever.retrieve(
+        hits = self.retriever.retrieve(
             question,
             query_embedding,
             topics=topics,
@@ -70,6 +100,12 @@ class QuestionAnswerer:
             top_k=top_k or self.settings.top_k,
             mode=mode,
         )
+        return hits, query_embedding
+
+    def sentences_of(self, hit: Hit) -> tuple[list[str], np.ndarray]:
+        """A retrieved chunk's sentences and their embeddings, computed at index build."""
+        assert self.index is not None
+        return self.index.sentences_of(self._rows[hit.chunk.id])
 
     def knows_words(self, text: str) -> bool:
         """True if a word of `text` (stop words aside) occurs anywhere in the knowledge base."""
@@ -85,14 +121,29 @@ class QuestionAnswerer:
 
     def answer(
         self,
-        question: str,
+        plan: QueryPlan,
         intent: str | None = None,
         terms: Iterable[str] = (),
         confidence: float = 0.0,
     ) -> Answer:
-        hits = self.search(question, intent, terms)
-        threshold = self.abstain_threshold(intent, confidence)
-        return compose_answer(hits, threshold, self.settings.max_answer_sentences)
+        """Answer a planned question: its sentences, whether it can be answered, the reply."""
+        hits, query_embedding = self._retrieve(plan.query, intent, terms)
+        if not hits:
+            return abstain([])
+        assert self.vocabulary is not None
+        candidates = candidate_sentences(hits, self.sentences_of, query_embedding, plan.focus)
+        assessment = assess(
+            plan.question,
+            plan.focus,
+            best_similarity=hits[0].dense,
+            threshold=self.abstain_threshold(intent, confidence),
+            passages=" ".join(candidate.sentence for candidate in candidates),
+            vocabulary=self.vocabulary,
+            has_subject=bool(plan.subject),
+            generic=GENERIC,
+        )
+        chosen = choose_sentences(candidates, self.settings.max_answer_sentences)
+        return compose_answer(chosen, assessment, plan.subject or "", hits)
 
 
 FALLBACK_INTENT = "nlu_fallback"
@@ -116,24 +167,6 @@ def entity_values(parse_data: dict[str, Any], entity: str | None = None) -> list
         for e in parse_data.get("entities", [])
         if e.get("value") and entity in (None, e.get("entity"))
     ]
-
-
-def expand_entities(text: str, entities: list[dict[str, Any]]) -> str:
-    """The text with each entity written as its canonical value.
-
-    "what is ISM" becomes "what is indolent systemic mastocytosis", "the skin one" becomes "the
-    cutaneous mastocytosis". The embedding model knows the full names far better than
-    abbreviations and nicknames (benchmark recall@1 0.863 -> 0.875). `entities` are the NLU's
-    entities of `text` (their offsets index it).
-    """
-    expanded = text
-    for entity in sorted(entities, key=lambda e: e.get("start", -1), reverse=True):
-        start, end, value = entity.get("start"), entity.get("end"), entity.get("value")
-        if not isinstance(start, int) or not isinstance(end, int) or not value:
-            continue
-        if text[start:end].lower() != str(value).lower():
-            expanded = expanded[:start] + str(value) + expanded[end:]
-    return expanded
 
 
 _service: QuestionAnswerer | None = None

@@ -30,6 +30,10 @@ class Settings:
     index_dir: Path = field(
         default_factory=lambda: Path(os.environ.get("INDEX_DIR", PROJECT_ROOT / "build" / "index"))
     )
+    # The NLU training data: its words are people's words, never the missing part of a question.
+    nlu_dir: Path = field(
+        default_factory=lambda: Path(os.environ.get("NLU_DIR", PROJECT_ROOT / "nlu_data"))
+    )
     model_path: str = field(default_factory=lambda: os.environ.get("EMBEDDING_MODEL_PATH", ""))
     split_length: int = field(default_factory=lambda: _env_int("CHUNK_SPLIT_LENGTH", 5))
     split_overlap: int = field(default_factory=lambda: _env_int("CHUNK_SPLIT_OVERLAP", 1))

@@ -310,7 +310,8 @@ def markdown(report: dict[str, Any]) -> str:
     abstention = retrieval["abstention"]
     lines += [
         "",
-        f"Abstains on {abstention['in_scope_abstain_rate']:.1%} of answerable questions; "
+        f"Abstains on {abstention['in_scope_abstain_rate']:.1%} of answerable questions and "
+        f"answers {abstention.get('in_scope_partial_rate', 0):.1%} only in part; "
         f"answers {abstention['out_of_scope_answered_rate']:.1%} of out-of-scope ones.",
         "",
         "![retrieval](eval-retrieval.png)",

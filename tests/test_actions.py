@@ -19,8 +19,9 @@ from actions.actions import (
     ActionShowTopics,
 )
 from actions.answer import SOURCES_BREAK
+from actions.planner import expand_entities
 from actions.sanitize import MAX_MESSAGE_CHARS
-from actions.service import QuestionAnswerer, expand_entities
+from actions.service import QuestionAnswerer
 from actions.settings import load_settings
 
 
@@ -72,9 +73,9 @@ def answer_spy(fake_service, monkeypatch) -> dict:
     seen: dict = {}
     original = fake_service.answer
 
-    def spy(question, intent=None, terms=(), confidence=0.0):
-        seen.update(question=question, intent=intent, terms=list(terms))
-        return original(question, intent, terms, confidence)
+    def spy(plan, intent=None, terms=(), confidence=0.0):
+        seen.update(question=plan.query, intent=intent, terms=list(terms))
+        return original(plan, intent, terms, confidence)
 
     monkeypatch.setattr(fake_service, "answer", spy)
     return seen
@@ -227,9 +228,10 @@ def test_what_about_asks_the_last_question_again_and_keeps_it(answer_spy) -> Non
     last = {"question": "how is a widget treated?", "chunks": ["a#b"], "sources": []}
     tracker = tracker_for("what about children?", "ask_children", slots={"last_answer": last})
     _, events = run_tracker(tracker)
-    assert answer_spy["question"] == "what about children? (how is a widget treated?)"
+    assert answer_spy["question"] == "what about children? (widget treated)"
     remembered = next(e["value"] for e in events if e["name"] == "last_answer")
-    assert remembered["question"] == "how is a widget treated?"
+    assert remembered["thread"] == "how is a widget treated?"  # the next follow-up leans on it
+    assert remembered["question"] == "what about children? (widget treated)"
 
 
 def test_a_pronoun_follow_up_uses_the_subject_named_last(answer_spy) -> None:

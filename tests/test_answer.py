@@ -1,65 +1,144 @@
-from actions.answer import SOURCES_BREAK, compose_answer
+"""Answer composition: the sentences that answer the question, best first, with their sources."""
+
+import numpy as np
+import pytest
+
+from actions.answer import (
+    SOURCES_BREAK,
+    abstain,
+    candidate_sentences,
+    choose_sentences,
+    compose_answer,
+)
+from actions.answerability import ABSTAINED, ANSWERED, PARTIAL, Assessment
+from actions.focus import UNKNOWABLE
 from actions.knowledge import Chunk
 from actions.retrieval import Hit
 
 SOURCE_A = {"title": "Source A", "url": "https://a.example"}
 SOURCE_B = {"title": "Source B", "url": "https://b.example"}
+DIMENSIONS = 8
 
 
-def hit(chunk_id: str, sentences: list[str], score: float, dense: float, doc: str = "doc") -> Hit:
-    meta = {"doc_id": doc, "sentences": sentences, "sources": [SOURCE_A], "topics": ["t"]}
-    if doc != "doc":
-        meta["sources"] = [SOURCE_B]
-    return Hit(Chunk(chunk_id, f"Title {doc}", " ".join(sentences), meta), score, dense, 0.5)
+def hit(chunk_id: str, sentences: list[str], score: float, doc: str = "doc") -> Hit:
+    base, _, part = chunk_id.rpartition("-")
+    section = base if part.isdigit() else chunk_id  # "doc#b-1" is the second chunk of "doc#b"
+    meta = {"doc_id": doc, "sentences": sentences, "topics": ["t"], "section": section}
+    meta["sources"] = [SOURCE_A] if doc == "doc" else [SOURCE_B]
+    return Hit(Chunk(chunk_id, f"Title {doc}", " ".join(sentences), meta), score, 0.8, 0.5)
 
 
-def test_answer_is_built_from_the_best_passage_with_its_source() -> None:
-    hits = [
-        hit("doc#a", ["First fact.", "Second fact."], 0.9, 0.8),
-        hit("other#b", ["Else."], 0.5, 0.4, "other"),
-    ]
-    answer = compose_answer(hits, abstain_below=0.3)
-    assert not answer.abstained
-    assert answer.text.startswith("First fact. Second fact.")
-    assert "Else." not in answer.text
-    assert "[Source A](https://a.example)" in answer.text
-    assert answer.chunk_ids == ["doc#a"] and answer.sources == [SOURCE_A]
+def axis(n: int) -> np.ndarray:
+    vector = np.zeros(DIMENSIONS, dtype=np.float32)
+    vector[n] = 1.0
+    return vector
 
 
-def test_close_passages_of_the_same_document_are_merged_without_repeats() -> None:
-    hits = [
-        hit("doc#a", ["One.", "Two."], 0.90, 0.8),
-        hit("doc#a-1", ["Two.", "Three."], 0.88, 0.8),
-    ]
-    answer = compose_answer(hits, abstain_below=0.3)
-    assert answer.text.startswith("One. Two. Three.")
-    assert answer.chunk_ids == ["doc#a", "doc#a-1"]
+def sentences_of(vectors: dict[str, np.ndarray]):
+    """Each sentence's made-up embedding, as the index would hold it."""
+
+    def lookup(found: Hit) -> tuple[list[str], np.ndarray]:
+        sentences = found.chunk.meta["sentences"]
+        return sentences, np.array([vectors[s] for s in sentences])
+
+    return lookup
 
 
-def test_length_is_capped() -> None:
-    hits = [hit("doc#a", [f"S{n}." for n in range(9)], 0.9, 0.8)]
-    answer = compose_answer(hits, abstain_below=0.3, max_sentences=3)
-    assert answer.text.split(SOURCES_BREAK)[0] == "S0. S1. S2."
+BIOPSY = [
+    "A bone marrow biopsy takes a small sample from the hip bone.",
+    "It is done in a clinic and takes about half an hour.",
+    "A local anaesthetic numbs the skin and bone, so it is usually not very painful.",
+    "The sample shows clusters of mast cells.",
+]
+VECTORS = {sentence: axis(n) for n, sentence in enumerate(BIOPSY)}
 
 
-def test_weak_retrieval_abstains_and_offers_topics() -> None:
-    hits = [hit("doc#a", ["Fact."], 0.3, 0.1), hit("other#b", ["Else."], 0.2, 0.1, "other")]
-    answer = compose_answer(hits, abstain_below=0.3)
-    assert answer.abstained
-    assert answer.text.startswith("I don't know that")
+def answer_for(query: np.ndarray, hits: list[Hit], most: int = 5, focus=()) -> str:
+    candidates = candidate_sentences(hits, sentences_of(VECTORS), query, focus)
+    chosen = choose_sentences(candidates, most)
+    return compose_answer(chosen, Assessment(ANSWERED), "biopsy", hits).text
+
+
+def test_the_sentence_that_answers_comes_first_then_reading_order() -> None:
+    # "does it hurt?" after a biopsy question: the pain sentence, not the passage's opening.
+    query = np.array([0.6, 0.1, 0.7, 0.58, 0, 0, 0, 0], dtype=np.float32)  # cosines, as dots
+    body = answer_for(query, [hit("doc#biopsy", BIOPSY, 0.9)])
+    said = body.split(SOURCES_BREAK)[0]
+    assert said.startswith(BIOPSY[2])
+    assert said.index(BIOPSY[0]) < said.index(BIOPSY[3])  # the rest keep their order
+    assert BIOPSY[1] not in said  # far from the question: left out
+
+
+def test_focus_words_lift_the_sentence_that_names_them() -> None:
+    query = (axis(0) + axis(1)) / np.sqrt(2)  # equally close to the first two sentences
+    hits = [hit("doc#biopsy", BIOPSY, 0.9)]
+    assert answer_for(query, hits, focus=["clinic"]).startswith(BIOPSY[1])
+    assert answer_for(query, hits, focus=["hip"]).startswith(BIOPSY[0])
+
+
+def test_length_is_capped_and_sources_are_those_of_the_sentences_used() -> None:
+    other = "Mast cells live in the skin."
+    VECTORS[other] = axis(7)
+    hits = [hit("doc#biopsy", BIOPSY, 0.9), hit("other#cells", [other], 0.2, "other")]
+    body = answer_for(np.ones(DIMENSIONS) / np.sqrt(DIMENSIONS), hits, most=2)
+    said, links = body.split(SOURCES_BREAK)
+    assert said.count(".") == 2
+    assert "[Source A](https://a.example)" in links and "Source B" not in links
+
+
+def test_a_long_section_is_read_in_order_whichever_chunk_ranked_first() -> None:
+    hits = [hit("doc#b-1", BIOPSY[2:], 0.9), hit("doc#b", BIOPSY[:2], 0.88)]
+    query = np.array([0.5, 0.5, 0.7, 0.5, 0, 0, 0, 0], dtype=np.float32)
+    said = answer_for(query, hits).split(SOURCES_BREAK)[0]
+    assert said == " ".join([BIOPSY[2], BIOPSY[0], BIOPSY[1], BIOPSY[3]])
+
+
+def test_a_repeated_sentence_of_overlapping_chunks_is_said_once() -> None:
+    hits = [hit("doc#b", BIOPSY[:2], 0.9), hit("doc#b-1", BIOPSY[1:3], 0.88)]
+    query = (axis(1) + axis(0)) / np.sqrt(2)
+    candidates = candidate_sentences(hits, sentences_of(VECTORS), query, [])
+    assert [c.sentence for c in candidates].count(BIOPSY[1]) == 1
+
+
+def test_a_partial_answer_names_what_is_missing_then_what_is_known() -> None:
+    candidates = candidate_sentences(
+        [hit("doc#biopsy", BIOPSY, 0.9)], sentences_of(VECTORS), axis(0), []
+    )
+    chosen = choose_sentences(candidates, 5)
+    answer = compose_answer(chosen, Assessment(PARTIAL, missing="CBD oil"), "supplements", [])
+    assert answer.text.startswith(
+        f"I don't have information on CBD oil. What I can tell you about supplements: {BIOPSY[0]}"
+    )
+    assert answer.outcome == PARTIAL and not answer.abstained and answer.missing == "CBD oil"
+    price = compose_answer(chosen, Assessment(PARTIAL, unknowable=UNKNOWABLE["price"]), "x", [])
+    assert price.text.startswith("I can't know prices") and price.missing == "price"
+
+
+def test_an_abstention_names_the_gap_and_offers_the_nearest_topics() -> None:
+    nearest = [hit("doc#a", ["Fact."], 0.3), hit("other#b", ["Else."], 0.2, "other")]
+    answer = compose_answer(
+        [], Assessment(ABSTAINED, missing="who first described it"), "", nearest
+    )
+    assert answer.abstained and answer.outcome == ABSTAINED
+    assert answer.text.startswith("I don't have information on who first described it in the")
     assert "Title doc; Title other" in answer.text
     assert "Fact." not in answer.text and answer.sources == []
-
-
-def test_no_hits_abstains() -> None:
-    assert compose_answer([], abstain_below=0.3).abstained
+    assert answer.nearest == ["doc#a", "other#b"]
+    assert abstain([]).text.startswith("I don't know that")
 
 
 def test_at_most_three_sources_are_linked() -> None:
     sources = [{"title": f"S{n}", "url": f"https://s{n}.example"} for n in range(5)]
-    meta = {"doc_id": "doc", "sentences": ["Fact."], "sources": sources, "topics": []}
-    answer = compose_answer([Hit(Chunk("doc#a", "T", "Fact.", meta), 0.9, 0.8, 0.5)], 0.3)
+    meta = {"doc_id": "doc", "sentences": [BIOPSY[0]], "sources": sources, "topics": []}
+    found = [Hit(Chunk("doc#a", "T", BIOPSY[0], meta), 0.9, 0.8, 0.5)]
+    chosen = choose_sentences(candidate_sentences(found, sentences_of(VECTORS), axis(0), []), 5)
+    answer = compose_answer(chosen, Assessment(ANSWERED), "x", found)
     assert answer.text.endswith(
         "Sources: [S0](https://s0.example); [S1](https://s1.example); [S2](https://s2.example)"
     )
     assert answer.sources == sources
+
+
+def test_choosing_needs_room_for_a_sentence() -> None:
+    with pytest.raises(ValueError):
+        choose_sentences([], 0)

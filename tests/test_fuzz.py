@@ -18,6 +18,7 @@ import uuid
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 import requests
 from hypothesis import HealthCheck, given, settings
@@ -27,9 +28,17 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import actions as actions_module
 from actions.actions import ActionAnswerQuestion
-from actions.answer import ABSTAIN_TEXT, SOURCES_BREAK, compose_answer
-from actions.context import contextual_query, is_follow_up
+from actions.answer import (
+    ABSTAIN_TEXT,
+    SOURCES_BREAK,
+    candidate_sentences,
+    choose_sentences,
+    compose_answer,
+)
+from actions.answerability import ABSTAINED, ANSWERED, Assessment
+from actions.context import is_follow_up
 from actions.knowledge import Chunk
+from actions.planner import plan_query
 from actions.retrieval import Hit
 from actions.safety import is_emergency
 from actions.sanitize import EMPTY_MESSAGE, clean_text, is_empty_message
@@ -122,13 +131,14 @@ forms = st.sampled_from(["indolent systemic mastocytosis", "mast cell leukemia",
 
 
 @given(messages, st.lists(forms, max_size=2), st.one_of(st.none(), forms))
-def test_contextual_query_only_ever_adds_the_remembered_form(text, named, remembered) -> None:
+def test_plan_query_only_ever_adds_the_remembered_form(text, named, remembered) -> None:
     question = clean_text(text)
-    query = contextual_query(question, named, remembered)
-    assert query in (question, f"{question} ({remembered})")
-    if named or not remembered:
-        assert query == question
-    assert query == question or is_follow_up(question)
+    entities = [{"entity": "form", "value": value} for value in named]
+    plan = plan_query(question, entities, None, remembered)
+    assert plan.query in (question, f"{question} ({remembered})")
+    if not remembered:
+        assert plan.query == question
+    assert plan.query == question or is_follow_up(question)
 
 
 # --- actions.answer ------------------------------------------------------------------------
@@ -151,17 +161,33 @@ def ranked_hits(draw: st.DrawFn) -> list[Hit]:
     return sorted(found, key=lambda hit: hit.score, reverse=True)
 
 
-@given(ranked_hits(), st.floats(-1, 1), st.integers(1, 8))
-def test_composed_answer_is_short_sourced_and_never_repeats_itself(found, below, most) -> None:
-    answer = compose_answer(found, abstain_below=below, max_sentences=most)
-    assert answer.abstained == (not found or found[0].dense < below)
+def sentences_with_vectors(hit: Hit) -> tuple[list[str], np.ndarray]:
+    """Each sentence's vector: a deterministic function of its text (Fact_n -> axis n)."""
+    sentences = hit.chunk.meta["sentences"]
+    vectors = np.zeros((len(sentences), 12), dtype=np.float32)
+    for row, sentence in enumerate(sentences):
+        vectors[row, int(sentence[5:-1])] = 1.0
+    return sentences, vectors
+
+
+@given(ranked_hits(), st.integers(0, 11), st.integers(1, 8), st.booleans())
+def test_composed_answer_is_short_sourced_and_never_repeats_itself(found, axis, most, ok) -> None:
+    query = np.zeros(12, dtype=np.float32)
+    query[axis] = 1.0
+    candidates = (
+        candidate_sentences(found, sentences_with_vectors, query, ["Fact"]) if found else []
+    )
+    chosen = choose_sentences(candidates, most)
+    answer = compose_answer(chosen, Assessment(ANSWERED if ok else ABSTAINED), "facts", found)
+    assert answer.abstained == (not ok or not found)
     if answer.abstained:
         assert answer.text.startswith(ABSTAIN_TEXT) and not answer.sources
         return
     body, _, links = answer.text.partition(SOURCES_BREAK)
     said = body.split(" ")
     assert 1 <= len(said) <= most and len(set(said)) == len(said)
-    assert answer.chunk_ids[0] == found[0].chunk.id
+    assert said[0] == max(candidates, key=lambda c: c.score).sentence  # the best comes first
+    assert set(answer.chunk_ids) <= {hit.chunk.id for hit in found}
     assert len(set(answer.chunk_ids)) == len(answer.chunk_ids)
     used = [hit.chunk for hit in found if hit.chunk.id in answer.chunk_ids]
     assert set(said) <= {sentence for chunk in used for sentence in chunk.meta["sentences"]}

@@ -1,0 +1,152 @@
+"""Can the knowledge base answer this question: fully, in part, or not at all?
+
+Retrieval always finds a nearest passage; that is not the same as an answer. A question is
+- **not answered** when retrieval is weak, when it wants a fact of a kind the passages do not
+  hold ("who first described mastocytosis?": no names or years), or when what it asks about is
+  unknown to the knowledge base and nothing else is left to answer;
+- **partly answered** when part of its focus is unknown to the knowledge base ("does CBD oil
+  help?": CBD), or when it asks for something no knowledge base of ours can know (a price, a
+  local service, a named doctor, news, a prediction) about a subject we do cover;
+- **answered** otherwise.
+
+A focus word is *unknown* when it is not in the knowledge files (their text, headings and
+example questions), not in the NLU training data, not an everyday English word (a whole word of
+the embedding model's WordPiece vocabulary, roughly the 30,000 commonest), and not a misspelling
+of a knowledge-base word.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from actions.focus import Unknowable, expected_fact, has_expected_fact, unknowable_match
+from actions.knowledge import Chunk
+from actions.retrieval import STOPWORDS, TOKEN, stem
+
+ANSWERED, PARTIAL, ABSTAINED = "answered", "partial", "abstained"
+# A passage this close to the question answers it whatever odd words the question has.
+STRONG_MATCH = 0.7
+ENDINGS = ("ing", "ed", "es", "s", "ly", "ful", "ness", "y", "er", "ish")
+MARKUP = re.compile(r"\]\([^)]*\)|[\[\]]")
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """The outcome for one question, and what is missing from the knowledge base."""
+
+    outcome: str
+    missing: str = ""  # the missing part, as the person wrote it ("CBD oil")
+    unknowable: Unknowable | None = None
+
+
+class Vocabulary:
+    """The words the knowledge base knows, and the everyday words that need no knowledge."""
+
+    def __init__(self, knowledge: Iterable[str], everyday: Iterable[str]) -> None:
+        self.known = {stem(word) for word in knowledge}
+        self.everyday = set(everyday)
+        self._close_to = sorted(word for word in self.known if len(word) >= 4)
+
+    @classmethod
+    def build(cls, chunks: list[Chunk], nlu_dir: Path, wordpiece_vocab: Path | None) -> Vocabulary:
+        texts = [t for c in chunks for t in (c.text, c.heading, c.title, *c.questions)]
+        for path in sorted(nlu_dir.glob("*.yml")) if nlu_dir.is_dir() else []:
+            texts.append(MARKUP.sub(" ", path.read_text("utf-8")))
+        words = [word for text in texts for word in TOKEN.findall(text.lower())]
+        everyday: list[str] = []
+        if wordpiece_vocab is not None and wordpiece_vocab.exists():
+            everyday = [w for w in wordpiece_vocab.read_text("utf-8").split() if w.isalpha()]
+        return cls(words, everyday)
+
+    def is_everyday(self, word: str) -> bool:
+        if word in self.everyday:
+            return True
+        for ending in ENDINGS:
+            base = word.removesuffix(ending)
+            if base != word and (base in self.everyday or base[:-1] in self.everyday):
+                return True  # "jabbed" -> "jab", "foggy" -> "fog"
+        return False
+
+    def knows(self, word: str) -> bool:
+        """True if the word (or each part of a hyphenated word) needs no new knowledge."""
+        word = word.lower().strip("'-")
+        if "'" in word or any(ch.isdigit() for ch in word):
+            return True  # contractions and numbers are never the missing topic
+        parts = [p for p in word.split("-") if p]
+        return all(self._knows_part(part) for part in parts)
+
+    def _knows_part(self, part: str) -> bool:
+        variants = {part, part.replace("ae", "e"), part.replace("our", "or")}
+        if any(stem(v) in self.known or self.is_everyday(v) for v in variants):
+            return True
+        return len(part) >= 5 and bool(
+            difflib.get_close_matches(stem(part), self._close_to, n=1, cutoff=0.8)
+        )
+
+    def unknown(self, words: Iterable[str]) -> list[str]:
+        return [word for word in words if not self.knows(word)]
+
+
+def missing_phrase(text: str, word: str, generic: Iterable[str] = ()) -> str:
+    """The unknown word with the word after it when that names the same thing ("CBD oil")."""
+    match = re.search(rf"\b{re.escape(word)}\b(?:\s+([A-Za-z]+))?", text)
+    if not match or not match.group(1):
+        return word
+    following = match.group(1).lower()
+    skip = set(generic) | STOPWORDS
+    return word if following in skip else f"{word} {match.group(1)}"
+
+
+def assess(
+    message: str,
+    focus: Iterable[str],
+    best_similarity: float,
+    threshold: float,
+    passages: str,
+    vocabulary: Vocabulary,
+    has_subject: bool,
+    generic: Iterable[str] = (),
+) -> Assessment:
+    """Decide answered / partial / abstained for one message.
+
+    Args:
+        message: what the person wrote (for a follow-up, the follow-up itself).
+        focus: its focus words (actions.focus.focus_words).
+        best_similarity: the best passage's cosine similarity to the searched query.
+        threshold: the similarity below which nothing is answered.
+        passages: the text the answer would be built from.
+        vocabulary: the words the knowledge base and everyday English know.
+        has_subject: the question names (or leans on) a form, gene, drug or test.
+        generic: words that never name what is missing ("oil" may, "help" may not).
+    """
+    if best_similarity < threshold:
+        return Assessment(ABSTAINED)
+    focus = list(focus)
+    unknown = vocabulary.unknown(focus)
+    known_rest = [word for word in focus if word not in unknown]
+    cannot_know = unknowable_match(message)
+    if cannot_know:
+        kind, asking = cannot_know
+        rest = [word for word in known_rest if word.lower() not in asking.lower()]
+        outcome = PARTIAL if (has_subject or rest) else ABSTAINED
+        return Assessment(outcome, unknowable=kind)
+    fact = expected_fact(message)
+    if fact and not has_expected_fact(fact, passages):
+        return Assessment(ABSTAINED, missing=f"{fact} {_after(message, fact)}".strip())
+    if unknown and best_similarity < STRONG_MATCH:
+        phrases = [missing_phrase(message, word, generic) for word in unknown]
+        missing = ", ".join(dict.fromkeys(phrases))
+        substance = [w for w in known_rest if w.lower() not in " ".join(phrases).lower()]
+        outcome = PARTIAL if (has_subject or substance) else ABSTAINED
+        return Assessment(outcome, missing=missing)
+    return Assessment(ANSWERED)
+
+
+def _after(message: str, word: str) -> str:
+    """The rest of the question after its question word ("first described mastocytosis")."""
+    match = re.search(rf"\b{word}\b\s+(.*?)[?.!]*\s*$", message, re.IGNORECASE)
+    return match.group(1).strip() if match else ""

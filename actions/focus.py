@@ -1,0 +1,184 @@
+"""What a question asks about beyond generic words, and questions no knowledge base can answer.
+
+The *focus* of "does CBD oil help mastocytosis?" is "CBD oil": "mastocytosis" and "help" say
+nothing about which fact is wanted. Answerability (actions/answer.py) checks the focus against
+the passages found, so a question about something the knowledge base never mentions is not
+answered with a neighbouring passage.
+
+Some questions no knowledge base of ours can answer (prices, local services, named doctors,
+news, predictions about one person): `unknowable_kind` names them, and `UNKNOWABLE` says what
+to tell the person instead.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from actions.retrieval import STOPWORDS, stem
+
+WORD = re.compile(r"[A-Za-z][A-Za-z0-9'-]*|\d+(?:\.\d+)?")
+
+# Words that say nothing about which fact is wanted, in a mastocytosis assistant.
+GENERIC = frozenset(
+    """
+    mastocytosis masto mastocitosis mast cell cells disease condition disorder illness problem
+    problems issue issues thing things stuff safe safely okay ok alright fine help helps helpful
+    need needs should shall must may might get gets getting take takes taking use uses using make
+    makes made go goes going come comes know known tell say said mean means meaning explain
+    explained info information question questions answer someone somebody anyone people person
+    patient patients really actually just also still even ever very much many more most less
+    lot lots bit little good bad better worse best worst normal usual usually common typical
+    something anything everything way ways like want wants wanted think thought worry worried
+    scared concerned wondering wonder hi hello hey thanks thank please yes no right sure
+    diagnosed diagnosis doctor doctors dr gp specialist i'm i've it's can't don't doesn't isn't
+    im ive dont cant wont would've kind kinds type types sort does did done happen happens
+    derm derms haem heme haematologist ped peds paeds dx hx rx tx tbh lol pls plz asap lvl
+    u ur r ya yeah yep nope cos coz bc gonna wanna gotta kinda
+    """.split()
+)
+
+
+@dataclass(frozen=True)
+class Unknowable:
+    """A kind of question the assistant cannot know the answer to, and where to find out."""
+
+    kind: str
+    what: str  # "prices and what insurance pays"
+    where: str
+
+
+UNKNOWABLE = {
+    "price": Unknowable(
+        "price",
+        "prices or what an insurer or health service will pay",
+        "prices and cover differ by country, insurer and pharmacy; your pharmacist, your insurer "
+        "or health service, or the medicine's maker can tell you, and patient organisations "
+        "(The Mast Cell Disease Society, UK Mastocytosis Support Group) can help with costs",
+    ),
+    "local": Unknowable(
+        "local",
+        "local services, phone numbers or waiting lists",
+        "your GP or specialist's team, your local health service's website, or a patient "
+        "organisation can tell you what is available near you and how long it takes",
+    ),
+    "named": Unknowable(
+        "named",
+        "anything about a named doctor or hospital",
+        "ask your GP for a referral, or see the lists of specialist centres kept by the "
+        "European Competence Network on Mastocytosis (ECNM) and patient organisations",
+    ),
+    "news": Unknowable(
+        "news",
+        "recent news or decisions",
+        "my knowledge was last reviewed on a fixed date; the regulator's website (FDA, EMA, "
+        "MHRA), your specialist or a patient organisation will have the latest",
+    ),
+    "prediction": Unknowable(
+        "prediction",
+        "what will happen to one person in the future",
+        "your specialist, who knows your results and history, is the one to ask; I can only "
+        "describe what is generally known",
+    ),
+}
+
+UNKNOWABLE_PATTERNS = (
+    (
+        "price",
+        r"\b(?:how much (?:does|do|is|will|would)\b.{0,40}\b(?:cost|charge|pay)|cost\w*|price\w*|"
+        r"pric(?:e|ey)|expensive|cheap\w*|afford\w*|insurance (?:pay|cover)\w*|"
+        r"(?:insurer|insurance|nhs|medicare|medicaid) (?:will |going to )?(?:pay|cover|fund)\w*|"
+        r"(?:covered|reimburs\w*|co-?pay\w*) by)\b",
+    ),
+    (
+        "local",
+        r"\b(?:near me|nearest|in my (?:area|town|city)|phone number|telephone number|"
+        r"contact number|waiting (?:list|time)s?|how long (?:is|are) the wait\w*|opening hours|"
+        r"address of)\b",
+    ),
+    (
+        "news",
+        r"\b(?:last|this) (?:week|month)\b.{0,60}\b(?:decid\w*|approv\w*|announc\w*|news|said)|"
+        r"\b(?:decid\w*|approv\w*|announc\w*|said)\b.{0,60}\b(?:last|this) (?:week|month)\b|"
+        r"\b(?:latest|recent|breaking) (?:news|decision|announcement|approval)s?\b|"
+        r"\b(?:in the news|yesterday|today)\b.{0,40}\b(?:approv\w*|announc\w*|decid\w*)",
+    ),
+    (
+        "prediction",
+        r"\bwill (?:my|mine|his|her|their|our)\b.{0,40}\b(?:be|get|go|come|become|turn)\b.{0,40}"
+        r"\b(?:next|in \d+|by \d{4}|in (?:a|ten|five|two|few) years?)|"
+        r"\b(?:cure|cured) (?:by|before|in) (?:\d{4}|the next)\b|\bby (?:20\d\d)\b.{0,40}\bcure|"
+        r"\bhow long (?:do|will|have) (?:i|my \w+|he|she) (?:have )?(?:got )?(?:left|to live)\b|"
+        r"\bwhat will (?:my|his|her) \w+ be\b",
+    ),
+)
+_UNKNOWABLE = tuple((kind, re.compile(p, re.IGNORECASE)) for kind, p in UNKNOWABLE_PATTERNS)
+# A named doctor or hospital: capitalised names, so this one pattern is case-sensitive.
+_NAMED = re.compile(
+    r"\b(?:[Dd]r\.?|[Dd]octor|[Pp]rof\.?|[Pp]rofessor) [A-Z][a-z]+|"
+    r"\b[A-Z][\w'-]+(?: [A-Z][\w'-]+)* "
+    r"(?:[Hh]ospital|[Cc]linic|[Ii]nfirmary|[Mm]edical [Cc]ent(?:re|er))"
+)
+
+# Questions that want a particular kind of fact: a person, a time, a number.
+_FIRST = r"(?:first |originally )?(?:described|discovered|named|identified|found|invented|coined)"
+EXPECTED_FACT = (
+    (
+        "who",
+        re.compile(
+            r"\b[Ww]ho (?:first |originally )?(?:described|discovered|named|identified|"
+            r"found|invented|coined)\b"
+        ),
+    ),
+    (
+        "when",
+        re.compile(
+            r"\b(?:what|which) year\b|\bwhen (?:was|were|did)\b[^?]{0,60}\b" + _FIRST, re.IGNORECASE
+        ),
+    ),
+)
+FACT_IN_TEXT = {
+    "who": re.compile(r"\b(?:[A-Z][a-z]+ (?:and|&) [A-Z][a-z]+|(?:Dr|Sir|Professor) [A-Z]\w+)"),
+    "when": re.compile(r"\b(?:1[6-9]\d\d|20\d\d)s?\b"),
+}
+
+
+def unknowable_kind(text: str) -> Unknowable | None:
+    """The kind of fact no knowledge base of ours can hold, if the question asks for one."""
+    found = unknowable_match(text)
+    return found[0] if found else None
+
+
+def unknowable_match(text: str) -> tuple[Unknowable, str] | None:
+    """The kind of unknowable fact asked for, and the words that ask for it."""
+    for kind, pattern in (*_UNKNOWABLE, ("named", _NAMED)):
+        match = pattern.search(text)
+        if match:
+            return UNKNOWABLE[kind], match.group(0)
+    return None
+
+
+def expected_fact(text: str) -> str | None:
+    """The kind of fact ("who", "when") a question about history wants, if it wants one."""
+    return next((kind for kind, pattern in EXPECTED_FACT if pattern.search(text)), None)
+
+
+def has_expected_fact(kind: str, text: str) -> bool:
+    return bool(FACT_IN_TEXT[kind].search(text))
+
+
+def focus_words(text: str) -> list[str]:
+    """Words of a question that say what it asks about, as typed, in order (no duplicates)."""
+    words: list[str] = []
+    for word in WORD.findall(text):
+        lower = word.lower().strip("'-")
+        head = lower.split("'")[0]
+        if head != lower and (head in STOPWORDS or head in GENERIC):
+            continue  # "what's", "it's", "she'd"
+        if len(lower) < 3 and not lower.isdigit() and not word.isupper():
+            continue
+        if lower in STOPWORDS or lower in GENERIC or stem(lower) in GENERIC:
+            continue
+        if lower not in (w.lower() for w in words):
+            words.append(word)
+    return words

@@ -1,0 +1,131 @@
+"""Answerability: answered, partly answered or not, from the focus and the passages found."""
+
+from pathlib import Path
+
+import pytest
+
+from actions.answerability import (
+    ABSTAINED,
+    ANSWERED,
+    PARTIAL,
+    Vocabulary,
+    assess,
+    missing_phrase,
+)
+from actions.focus import GENERIC, expected_fact, focus_words, unknowable_kind
+from actions.knowledge import load_chunks
+from actions.settings import PROJECT_ROOT, default_model_path
+
+EVERYDAY = ["oil", "help", "kissing", "jab", "fog", "grey", "hurt", "cost", "first", "described"]
+
+
+@pytest.fixture(scope="module")
+def vocabulary() -> Vocabulary:
+    knowledge = ["supplements such as quercetin and vitamin c", "bone marrow biopsy pain"]
+    return Vocabulary(" ".join(knowledge).split(), EVERYDAY)
+
+
+@pytest.mark.parametrize(
+    "word", ["quercetin", "Quercetins", "biopsies", "kissing", "jabbed", "foggy", "querectin"]
+)
+def test_known_everyday_and_misspelt_words_need_no_new_knowledge(vocabulary, word) -> None:
+    assert vocabulary.knows(word)
+
+
+@pytest.mark.parametrize("word", ["CBD", "luteolin", "NGS"])
+def test_terms_the_knowledge_base_never_mentions_are_unknown(vocabulary, word) -> None:
+    assert not vocabulary.knows(word)
+
+
+def test_numbers_contractions_and_known_compounds_are_never_the_gap(vocabulary) -> None:
+    assert vocabulary.unknown(["7.2", "she's", "bone-marrow", "CBD"]) == ["CBD"]
+
+
+def call(vocabulary, message: str, similarity: float = 0.6, passages: str = "", subject=False):
+    focus = focus_words(message)
+    return assess(message, focus, similarity, 0.3, passages, vocabulary, subject, GENERIC)
+
+
+def test_a_question_the_passages_cover_is_answered(vocabulary) -> None:
+    assert call(vocabulary, "do supplements like quercetin help?").outcome == ANSWERED
+
+
+def test_an_unknown_focus_with_something_known_is_a_partial_answer(vocabulary) -> None:
+    result = call(vocabulary, "does CBD oil or quercetin help?")
+    assert result.outcome == PARTIAL and result.missing == "CBD oil"
+
+
+def test_an_unknown_focus_and_nothing_else_is_not_answered(vocabulary) -> None:
+    assert call(vocabulary, "does luteolin help?").outcome == ABSTAINED
+    # A strong match answers whatever odd word the question has.
+    assert call(vocabulary, "does luteolin help?", similarity=0.8).outcome == ANSWERED
+
+
+def test_weak_retrieval_is_not_answered(vocabulary) -> None:
+    assert call(vocabulary, "do supplements help?", similarity=0.2).outcome == ABSTAINED
+
+
+def test_what_no_knowledge_base_can_know_is_said_plainly(vocabulary) -> None:
+    price = call(vocabulary, "how much does avapritinib cost?", subject=True)
+    assert price.outcome == PARTIAL and price.unknowable.kind == "price"
+    alone = call(vocabulary, "how much does it cost?")
+    assert alone.outcome == ABSTAINED and alone.unknowable.kind == "price"
+
+
+def test_a_question_wanting_a_name_or_year_the_passages_lack_is_not_answered(vocabulary) -> None:
+    result = call(vocabulary, "who first described mastocytosis?", passages="Mast cells ...")
+    assert result.outcome == ABSTAINED and result.missing == "who first described mastocytosis"
+    named = "It was first described by Nettleship and Tay in 1869."
+    assert call(vocabulary, "who first described it?", passages=named).outcome == ANSWERED
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("what's the price of avapritinib in germany?", "price"),
+        ("does medicare pay for the bone marrow biopsy?", "price"),
+        ("will my insurance cover midostaurin", "price"),
+        ("what's the phone number of the mastocytosis clinic?", "local"),
+        ("how long is the waiting list for a specialist", "local"),
+        ("is Dr Smith good for mastocytosis?", "named"),
+        ("is St Mary's Hospital good for mastocytosis", "named"),
+        ("what did the FDA decide last week about bezuclastinib?", "news"),
+        ("what will my tryptase be next year?", "prediction"),
+        ("will there be a cure by 2030?", "prediction"),
+    ],
+)
+def test_unknowable_kinds(question: str, kind: str) -> None:
+    assert unknowable_kind(question).kind == kind
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what kind of doctor treats mastocytosis?",
+        "my doctor isnt bothered by a tryptase of 14, should i be?",
+        "how is mastocytosis treated?",
+        "WHO 2022 vs ICC, what differs?",
+    ],
+)
+def test_ordinary_questions_are_knowable(question: str) -> None:
+    assert unknowable_kind(question) is None and expected_fact(question) is None
+
+
+def test_the_missing_part_is_named_as_written() -> None:
+    assert missing_phrase("does CBD oil help?", "CBD", GENERIC) == "CBD oil"
+    assert missing_phrase("is luteolin in food?", "luteolin", GENERIC) == "luteolin"
+    assert missing_phrase("CBD help?", "CBD", GENERIC) == "CBD"
+
+
+def test_focus_words_leave_out_generic_words() -> None:
+    assert focus_words("Is it safe to take ketotifen with mastocytosis?") == ["ketotifen"]
+    assert focus_words("side effects?") == ["side", "effects"]
+
+
+@pytest.mark.model
+def test_the_real_vocabulary_knows_the_knowledge_base_and_everyday_english() -> None:
+    chunks = load_chunks(PROJECT_ROOT / "knowledge")
+    vocabulary = Vocabulary.build(
+        chunks, PROJECT_ROOT / "nlu_data", Path(default_model_path()) / "vocab.txt"
+    )
+    assert vocabulary.unknown(["ketotifen", "neffy", "kissing", "backpacking", "CBD"]) == ["CBD"]
