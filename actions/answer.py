@@ -26,7 +26,6 @@ ABSTAIN_TEXT = (
 FOCUS_WEIGHT = 0.15  # a sentence naming every focus word gains this much over its cosine
 RANK_PENALTY = 0.05  # per place a passage is below the best one
 KEEP_WITHIN = 0.1  # sentences of other passages this close to the best one's score are kept
-KEEP_IN_PASSAGE = 0.5  # sentences of the best sentence's own section: a much wider margin
 PASSAGE_MARGIN = 0.15  # passages this close to the best one's score give sentences
 
 
@@ -91,8 +90,9 @@ def candidate_sentences(
 def choose_sentences(candidates: list[Candidate], max_sentences: int) -> list[Candidate]:
     """The best sentence first, then the others that address the question, in reading order.
 
-    A section is written to be read whole, so the best sentence's own section keeps every
-    sentence within `KEEP_IN_PASSAGE` of it; other sections add only sentences nearly as good.
+    A passage is written to be read whole, and a sentence that states the answer (a number, a
+    list) is often less like the question than one that repeats it, so the best sentence's own
+    passage is kept whole; other passages add only sentences nearly as good as the best.
     """
     if max_sentences <= 0:
         raise ValueError("max_sentences must be positive")
@@ -104,8 +104,8 @@ def choose_sentences(candidates: list[Candidate], max_sentences: int) -> list[Ca
     section = best.hit.chunk.section
 
     def close(candidate: Candidate) -> bool:
-        own = candidate.hit.chunk.section == section
-        return best.score - candidate.score <= (KEEP_IN_PASSAGE if own else KEEP_WITHIN)
+        own = candidate.hit is best.hit
+        return own or best.score - candidate.score <= KEEP_WITHIN
 
     def reading_order(candidate: Candidate) -> tuple[bool, int, int, int]:
         chunk = candidate.hit.chunk
