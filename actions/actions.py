@@ -24,7 +24,7 @@ from actions.planner import plan_query
 from actions.retrieval import INTENT_TOPICS
 from actions.sanitize import MAX_MESSAGE_CHARS, TRUNCATED_KEY, clean_text, is_empty_message
 from actions.scope import is_about_another_condition
-from actions.service import FALLBACK_INTENT, entity_values, get_service, retrieval_intent
+from actions.service import FALLBACK_INTENT, get_service, retrieval_intent
 
 logger = logging.getLogger(__name__)
 
@@ -80,9 +80,7 @@ class ActionAnswerQuestion(Action):
             spell_out=typed,
         )
         service = get_service()
-        answer = await asyncio.to_thread(
-            service.answer, plan, intent, entity_values(message), confidence
-        )
+        answer = await asyncio.to_thread(service.answer, plan, intent, confidence)
         logger.info("intent %s: %s from %s", intent, answer.outcome, answer.chunk_ids)
         logger.debug("searched %r", plan.query)
         unsure = (message.get("intent") or {}).get("name") == FALLBACK_INTENT

@@ -19,6 +19,10 @@ FOLLOW_UP = re.compile(
     r"them|their|those|these|one)\b",
     re.IGNORECASE,
 )
+# "that mutation", "this drug", "it": the question points back at what was discussed.
+POINTS_BACK = re.compile(
+    r"\b(?:it|its|it's|that|this|those|these|they|them|their)\b", re.IGNORECASE
+)
 SAME_QUESTION_ABOUT = re.compile(
     r"^\s*(?:and|or|but)?\s*(?:what|how)\s+about\b|^\s*(?:and|or)\s+(?:in|for|with|during|if)\b"
     r"|^\s*(?:same|is it the same)\s+(?:for|in|with)\b",

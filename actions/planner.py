@@ -20,7 +20,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from actions.context import SUBJECT_ENTITIES, asks_previous_question_again, is_follow_up
+from actions.context import (
+    POINTS_BACK,
+    SUBJECT_ENTITIES,
+    asks_previous_question_again,
+    is_follow_up,
+)
 from actions.focus import focus_words
 
 MAX_THREAD_CHARS = 200  # a long first message is cut before it is carried into follow-ups
@@ -36,6 +41,7 @@ class QueryPlan:
     focus: tuple[str, ...]  # the words that say which fact is wanted ("side effects")
     thread: str  # the standing question this one belongs to, kept for the next follow-up
     follow_up: bool
+    terms: tuple[str, ...] = ()  # entity values retrieval boosts: the message's, and the subject
 
 
 def expand_entities(text: str, entities: list[dict[str, Any]]) -> str:
@@ -97,12 +103,23 @@ def plan_query(
     last_answer = last_answer or {}
     thread = str(last_answer.get("thread") or last_answer.get("question") or "")
     previous_subject = last_answer.get("subject") or remembered_subject
-    follow_up = is_follow_up(question) and not (named and not asks_previous_question_again(text))
+    # A question that names its own subject stands alone, unless it points back ("how many
+    # adults with SM have that mutation?") or asks the last question again ("what about ASM?").
+    leans_back = bool(POINTS_BACK.search(text)) or asks_previous_question_again(text)
+    follow_up = is_follow_up(question) and (not named or leans_back)
     focus = tuple(focus_words(text))
+    terms = tuple(dict.fromkeys(str(e["value"]) for e in entities if e.get("value")))
     if not follow_up or not (thread or previous_subject):
         subject = " ".join(named) or None
-        return QueryPlan(question, question, subject, focus, question[:MAX_THREAD_CHARS], False)
-    subject = " ".join(named) or previous_subject or None
+        thread = question[:MAX_THREAD_CHARS]
+        return QueryPlan(question, question, subject, focus, thread, False, terms)
+    # "that mutation" leans on the thread's subject; "what about ASM?" names a new one.
+    if leans_back and not asks_previous_question_again(text):
+        subject = previous_subject or " ".join(named) or None
+    else:
+        subject = " ".join(named) or previous_subject or None
     anchor = thread_words(thread, previous_subject) if thread else str(previous_subject)
     query = f"{question} ({anchor})"
-    return QueryPlan(question, query, subject, focus, thread or anchor, True)
+    if subject and subject not in terms:
+        terms = (*terms, subject)
+    return QueryPlan(question, query, subject, focus, thread or anchor, True, terms)

@@ -119,15 +119,9 @@ class QuestionAnswerer:
             return self.settings.abstain_below_confident
         return self.settings.abstain_below
 
-    def answer(
-        self,
-        plan: QueryPlan,
-        intent: str | None = None,
-        terms: Iterable[str] = (),
-        confidence: float = 0.0,
-    ) -> Answer:
+    def answer(self, plan: QueryPlan, intent: str | None = None, confidence: float = 0.0) -> Answer:
         """Answer a planned question: its sentences, whether it can be answered, the reply."""
-        hits, query_embedding = self._retrieve(plan.query, intent, terms)
+        hits, query_embedding = self._retrieve(plan.query, intent, plan.terms)
         if not hits:
             return abstain([])
         assert self.vocabulary is not None

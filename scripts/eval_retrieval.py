@@ -21,7 +21,7 @@ import yaml
 from tqdm import tqdm
 
 from actions.planner import QueryPlan, plan_query
-from actions.service import QuestionAnswerer, entity_values, retrieval_intent
+from actions.service import QuestionAnswerer, retrieval_intent
 from actions.settings import PROJECT_ROOT, load_settings
 
 BENCHMARK = PROJECT_ROOT / "tests" / "retrieval_benchmark.yml"
@@ -71,11 +71,6 @@ def production_plan(parse: dict[str, Any]) -> QueryPlan:
     return plan_query(parse["text"], parse.get("entities") or [])
 
 
-def production_query(parse: dict[str, Any]) -> str:
-    """The question as the action searches it: the NLU's cleaned text, entities spelt out."""
-    return production_plan(parse).query
-
-
 def evaluate(
     service: QuestionAnswerer, items: list[dict[str, Any]], parses: list[dict[str, Any]]
 ) -> dict[str, Any]:
@@ -87,9 +82,9 @@ def evaluate(
     for item, parse in tqdm(list(zip(items, parses, strict=True)), desc="retrieval", unit="q"):
         intent, _ = retrieval_intent(parse)
         intent_correct += intent == item["intent"]
-        question = production_query(parse)
+        plan = production_plan(parse)
         for mode in MODES:
-            hits = service.search(question, intent, entity_values(parse), top_k=10, mode=mode)
+            hits = service.search(plan.query, intent, plan.terms, top_k=10, mode=mode)
             # A chunk of a gold section counts: gold names sections, and a long section is
             # split into several chunks (id, id-1, ...).
             ranked = [h.chunk.section for h in hits]
@@ -125,7 +120,7 @@ def abstention(
         if parse["intent"]["name"] in ("out_of_scope", "emergency"):
             outcomes.append(("declined", ""))
             continue
-        answer = service.answer(production_plan(parse), intent, entity_values(parse), confidence)
+        answer = service.answer(production_plan(parse), intent, confidence)
         outcomes.append((answer.outcome, answer.missing))
     covered, uncovered = outcomes[: len(in_scope)], outcomes[len(in_scope) :]
     failed = [

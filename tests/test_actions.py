@@ -73,9 +73,9 @@ def answer_spy(fake_service, monkeypatch) -> dict:
     seen: dict = {}
     original = fake_service.answer
 
-    def spy(plan, intent=None, terms=(), confidence=0.0):
-        seen.update(question=plan.query, intent=intent, terms=list(terms))
-        return original(plan, intent, terms, confidence)
+    def spy(plan, intent=None, confidence=0.0):
+        seen.update(question=plan.query, intent=intent, terms=list(plan.terms))
+        return original(plan, intent, confidence)
 
     monkeypatch.setattr(fake_service, "answer", spy)
     return seen

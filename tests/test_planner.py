@@ -71,6 +71,14 @@ def test_what_about_a_named_subject_still_asks_the_question_again() -> None:
     assert plan.query == "what about aggressive systemic mastocytosis? (ISM treated)"
 
 
+def test_a_question_naming_a_subject_but_pointing_back_is_a_follow_up() -> None:
+    sm = {"entity": "form", "value": "systemic mastocytosis", "start": 16, "end": 18}
+    thread = last("what is KIT D816V?", "KIT D816V")
+    plan = plan_query("how many adults with SM have that mutation?", [sm], thread)
+    assert plan.follow_up and plan.query.endswith("(KIT D816V)")
+    assert plan.terms == ("systemic mastocytosis", "KIT D816V")
+
+
 def test_without_a_last_answer_the_remembered_subject_is_the_thread() -> None:
     plan = plan_query("how is it treated?", [], None, "indolent systemic mastocytosis")
     assert plan.query == "how is it treated? (indolent systemic mastocytosis)"
