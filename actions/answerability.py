@@ -23,7 +23,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from actions.focus import Unknowable, expected_fact, has_expected_fact, unknowable_match
+from actions.focus import (
+    Unknowable,
+    expected_fact,
+    has_expected_fact,
+    proper_nouns,
+    unknowable_match,
+)
 from actions.knowledge import Chunk
 from actions.retrieval import STOPWORDS, TOKEN, stem
 
@@ -87,6 +93,10 @@ class Vocabulary:
             difflib.get_close_matches(stem(part), self._close_to, n=1, cutoff=0.8)
         )
 
+    def mentions(self, word: str) -> bool:
+        """True if the knowledge base itself (not everyday English) has the word."""
+        return stem(word.lower()) in self.known
+
     def unknown(self, words: Iterable[str]) -> list[str]:
         return [word for word in words if not self.knows(word)]
 
@@ -137,7 +147,12 @@ def assess(
     fact = expected_fact(message)
     if fact and not has_expected_fact(fact, passages):
         return Assessment(ABSTAINED, missing=f"{fact} {_after(message, fact)}".strip())
-    if unknown and best_similarity < STRONG_MATCH:
+    # A place, organisation or brand the knowledge base never names ("in Ireland", "Ryanair")
+    # is missing however close the passage is: the passage is about something more general.
+    named = [w for w in proper_nouns(message) if not vocabulary.mentions(w)]
+    unknown = list(dict.fromkeys([*named, *(unknown if best_similarity < STRONG_MATCH else [])]))
+    known_rest = [word for word in known_rest if word not in named]
+    if unknown:
         phrases = [missing_phrase(message, word, generic) for word in unknown]
         missing = ", ".join(dict.fromkeys(phrases))
         substance = [w for w in known_rest if w.lower() not in " ".join(phrases).lower()]

@@ -74,6 +74,12 @@ UNKNOWABLE = {
         "my knowledge was last reviewed on a fixed date; the regulator's website (FDA, EMA, "
         "MHRA), your specialist or a patient organisation will have the latest",
     ),
+    "policy": Unknowable(
+        "policy",
+        "the rules of a particular airline, insurer, employer or school",
+        "they set their own rules and change them, so ask them directly; a letter from your "
+        "specialist usually helps",
+    ),
     "prediction": Unknowable(
         "prediction",
         "what will happen to one person in the future",
@@ -101,7 +107,14 @@ UNKNOWABLE_PATTERNS = (
         r"\b(?:last|this) (?:week|month)\b.{0,60}\b(?:decid\w*|approv\w*|announc\w*|news|said)|"
         r"\b(?:decid\w*|approv\w*|announc\w*|said)\b.{0,60}\b(?:last|this) (?:week|month)\b|"
         r"\b(?:latest|recent|breaking) (?:news|decision|announcement|approval)s?\b|"
-        r"\b(?:in the news|yesterday|today)\b.{0,40}\b(?:approv\w*|announc\w*|decid\w*)",
+        r"\b(?:in the news|yesterday|today)\b.{0,40}\b(?:approv\w*|announc\w*|decid\w*)|"
+        r"\b(?:any|latest|recent) (?:news|updates?)\b|\bapproved yet\b|\bbeen approved yet\b",
+    ),
+    (
+        "policy",
+        r"\b(?:airlines?|insurers?|insurance compan(?:y|ies)|employers?|schools?|"
+        r"universit(?:y|ies))'?s? (?:own )?(?:polic(?:y|ies)|rules)\b|"
+        r"\b(?:polic(?:y|ies)|rules) of (?:my|the|an?) (?:airline|insurer|employer|school)\b",
     ),
     (
         "prediction",
@@ -109,13 +122,17 @@ UNKNOWABLE_PATTERNS = (
         r"\b(?:next|in \d+|by \d{4}|in (?:a|ten|five|two|few) years?)|"
         r"\b(?:cure|cured) (?:by|before|in) (?:\d{4}|the next)\b|\bby (?:20\d\d)\b.{0,40}\bcure|"
         r"\bhow long (?:do|will|have) (?:i|my \w+|he|she) (?:have )?(?:got )?(?:left|to live)\b|"
-        r"\bwhat will (?:my|his|her) \w+ be\b",
+        r"\bwhat will (?:my|his|her) \w+ be\b|"
+        r"\b(?:when|will) (?:will )?there (?:ever )?be a cure\b|\bcure (?:soon|within)\b|"
+        r"\bwhat are (?:my|his|her|our) chances\b|\bwill (?:i|he|she) (?:die|live)\b",
     ),
 )
 _UNKNOWABLE = tuple((kind, re.compile(p, re.IGNORECASE)) for kind, p in UNKNOWABLE_PATTERNS)
 # A named doctor or hospital: capitalised names, so this one pattern is case-sensitive.
 _NAMED = re.compile(
     r"\b(?:[Dd]r\.?|[Dd]octor|[Pp]rof\.?|[Pp]rofessor) [A-Z][a-z]+|"
+    r"\b(?:best|top|good) (?:hospitals?|clinics?|doctors?|specialists?|centres?|centers?) "
+    r"(?:in|near|around) [A-Za-z]|"
     r"\b[A-Z][\w'-]+(?: [A-Z][\w'-]+)* "
     r"(?:[Hh]ospital|[Cc]linic|[Ii]nfirmary|[Mm]edical [Cc]ent(?:re|er))"
 )
@@ -161,6 +178,20 @@ def unknowable_match(text: str) -> tuple[Unknowable, str] | None:
 def expected_fact(text: str) -> str | None:
     """The kind of fact ("who", "when") a question about history wants, if it wants one."""
     return next((kind for kind, pattern in EXPECTED_FACT if pattern.search(text)), None)
+
+
+# A capitalised word mid-sentence: a place, an organisation, a brand, a person.
+PROPER_NOUN = re.compile(r"\b[A-Z][a-z]{2,}\b")
+
+
+def proper_nouns(text: str) -> list[str]:
+    """Capitalised words that do not start a sentence ("Ireland", "Ryanair"), in order."""
+    found = []
+    for match in PROPER_NOUN.finditer(text):
+        before = text[: match.start()].rstrip()
+        if before and before[-1] not in ".?!:;\"'(-" and match.group(0) not in found:
+            found.append(match.group(0))
+    return found
 
 
 def has_expected_fact(kind: str, text: str) -> bool:
