@@ -19,7 +19,7 @@ from actions.clarify import (
     did_you_mean_buttons,
     topic_menu_buttons,
 )
-from actions.context import is_follow_up, latest_subject
+from actions.context import continues_conversation, latest_subject
 from actions.planner import plan_query
 from actions.retrieval import INTENT_TOPICS
 from actions.sanitize import MAX_MESSAGE_CHARS, TRUNCATED_KEY, clean_text, is_empty_message
@@ -221,7 +221,7 @@ class ActionOutOfScope(ActionAnswerQuestion):
         text = clean_text(tracker.latest_message.get("text") or "")
         if (
             tracker.get_slot(SLOT_LAST_ANSWER)
-            and is_follow_up(text)
+            and continues_conversation(text)
             and not is_about_another_condition(text)
             and get_service().knows_words(text)
         ):

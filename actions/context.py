@@ -23,6 +23,8 @@ FOLLOW_UP = re.compile(
 POINTS_BACK = re.compile(
     r"\b(?:it|its|it's|that|this|those|these|they|them|their)\b", re.IGNORECASE
 )
+# "what can we do at home to make her skin less bad?": someone already being talked about.
+REFERS_TO_SOMEONE = re.compile(r"\b(?:he|she|him|her|his|hers|we|our|us)\b", re.IGNORECASE)
 SAME_QUESTION_ABOUT = re.compile(
     r"^\s*(?:and|or|but)?\s*(?:what|how)\s+about\b|^\s*(?:and|or)\s+(?:in|for|with|during|if)\b"
     r"|^\s*(?:same|is it the same)\s+(?:for|in|with)\b",
@@ -45,6 +47,11 @@ def is_follow_up(question: str) -> bool:
         return True
     short = len(tokenize(question)) <= SHORT_QUESTION_TOKENS
     return short and not ABOUT_MASTOCYTOSIS_ITSELF.search(question)
+
+
+def continues_conversation(question: str) -> bool:
+    """A follow-up, or a message about someone the conversation is already about."""
+    return is_follow_up(question) or bool(REFERS_TO_SOMEONE.search(question))
 
 
 def asks_previous_question_again(question: str) -> bool:

@@ -197,6 +197,8 @@ def summarise_answers(results: list[dict[str, Any]]) -> dict[str, Any]:
         row["conversations"] += 1
         row["passed"] += all(t["passed"] for t in turns)
     conversations_passed = sum(row["passed"] for row in categories.values())
+    answered = [r for r in results if answered_fully(r["reply"])]
+    wrong = [r for r in answered if not r["passed"]]
     return {
         "conversations": len(by_conversation),
         "conversations_passed": conversations_passed,
@@ -205,8 +207,18 @@ def summarise_answers(results: list[dict[str, Any]]) -> dict[str, Any]:
         "turns_passed": sum(r["passed"] for r in results),
         "turn_pass_rate": round(sum(r["passed"] for r in results) / max(len(results), 1), 4),
         "by_category": dict(sorted(categories.items())),
+        # Answered in full, from sources, but wrong: a passage that does not address the question.
+        "answered_turns": len(answered),
+        "wrong_answers": len(wrong),
+        "wrong_answer_rate": round(len(wrong) / max(len(answered), 1), 4),
         "failures": [r for r in results if not r["passed"]],
     }
+
+
+def answered_fully(reply: str) -> bool:
+    """A reply built from sources that does not say it lacks anything."""
+    gap = ("I don't have", "I can't know", "I don't know")
+    return "](http" in reply and not reply.startswith(gap)
 
 
 def plots(report: dict[str, Any]) -> list[str]:
@@ -332,7 +344,10 @@ def markdown(report: dict[str, Any]) -> str:
             f"sha256 `{answers.get('sha256', '?')}`",
             "",
             f"{answers['conversations_passed']} of {answers['conversations']} conversations fully "
-            f"right; {answers['turns_passed']} of {answers['turns']} turns.",
+            f"right; {answers['turns_passed']} of {answers['turns']} turns. Wrong answers "
+            f"(answered in full from a passage, but the turn failed): "
+            f"{answers.get('wrong_answers', 0)} of {answers.get('answered_turns', 0)} answered "
+            f"turns ({answers.get('wrong_answer_rate', 0):.1%}).",
             "",
             "| category | conversations | fully right |",
             "| --- | ---: | ---: |",
@@ -376,7 +391,8 @@ def summary(report: dict[str, Any]) -> str:
     for set_name, a in report.get("answers", {}).items():
         lines.append(
             f"  answers, {set_name:8} set       {a['conversations_passed']}/{a['conversations']} "
-            f"conversations, {a['turns_passed']}/{a['turns']} turns"
+            f"conversations, {a['turns_passed']}/{a['turns']} turns, "
+            f"wrong answers {a.get('wrong_answer_rate', 0):.1%}"
             f"  (sha256 {a.get('sha256', '?')[:12]})"
         )
     if "plots" in report:

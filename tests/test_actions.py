@@ -308,8 +308,9 @@ def out_of_scope(text: str, last: dict | None) -> tuple[list[dict], list]:
     return dispatcher.messages, events
 
 
-def test_an_out_of_scope_follow_up_of_an_answer_is_answered(fake_service) -> None:
-    messages, events = out_of_scope("and what about the hinge?", LAST_ANSWER)
+@pytest.mark.parametrize("text", ["and what about the hinge?", "should we oil her hinge?"])
+def test_an_out_of_scope_follow_up_of_an_answer_is_answered(fake_service, text: str) -> None:
+    messages, events = out_of_scope(text, LAST_ANSWER)
     assert "Oil the hinge" in messages[0]["text"]
     assert any(e["name"] == "last_answer" for e in events)
 

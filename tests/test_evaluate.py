@@ -8,6 +8,7 @@ import pytest
 
 from scripts.evaluate import (
     ANSWER_SETS,
+    answered_fully,
     check_turn,
     load_conversations,
     reply_text,
@@ -33,15 +34,25 @@ def test_button_titles_count_as_part_of_the_reply() -> None:
 
 
 def test_a_conversation_passes_only_if_every_turn_does() -> None:
+    sourced = "Some fact. \n \nSource: [S](https://s.example)"
     turns = [
-        {"conversation": "a", "category": "single", "passed": True},
-        {"conversation": "b", "category": "follow-up", "passed": True},
-        {"conversation": "b", "category": "follow-up", "passed": False},
+        {"conversation": "a", "category": "single", "passed": True, "reply": sourced},
+        {"conversation": "b", "category": "follow-up", "passed": True, "reply": "Hello!"},
+        {"conversation": "b", "category": "follow-up", "passed": False, "reply": sourced},
     ]
     summary = summarise_answers(turns)
     assert summary["conversations_passed"] == 1 and summary["turns_passed"] == 2
     assert summary["by_category"]["follow-up"] == {"conversations": 1, "passed": 0}
     assert summary["failures"] == [turns[2]]
+    # Of the two turns answered in full from sources, one failed: a wrong answer.
+    assert summary["answered_turns"] == 2 and summary["wrong_answers"] == 1
+
+
+def test_an_admitted_gap_is_not_a_wrong_answer() -> None:
+    partial = "I don't have information on CBD oil. What I can tell you ... [S](https://s.example)"
+    assert not answered_fully(partial)
+    assert answered_fully("Fact. Source: [S](https://s.example)")
+    assert not answered_fully("Sorry, I can only help with questions about mastocytosis.")
 
 
 @pytest.mark.parametrize("name", ANSWER_SETS)
