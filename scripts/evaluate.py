@@ -180,6 +180,7 @@ def converse(
                     "user": turn["user"],
                     "passed": not problems,
                     "problems": problems,
+                    "answered": answered_fully(reply),
                     "reply": reply[:600],
                 }
             )
@@ -197,7 +198,7 @@ def summarise_answers(results: list[dict[str, Any]]) -> dict[str, Any]:
         row["conversations"] += 1
         row["passed"] += all(t["passed"] for t in turns)
     conversations_passed = sum(row["passed"] for row in categories.values())
-    answered = [r for r in results if answered_fully(r["reply"])]
+    answered = [r for r in results if r.get("answered", answered_fully(r["reply"]))]
     wrong = [r for r in answered if not r["passed"]]
     return {
         "conversations": len(by_conversation),
