@@ -140,7 +140,7 @@ class QuestionAnswerer:
         return compose_answer(chosen, assessment, plan.subject or "", hits)
 
 
-FALLBACK_INTENT = "nlu_fallback"
+FALLBACK_INTENT = "nlu_fallback"  # Rasa's DEFAULT_NLU_FALLBACK_INTENT_NAME
 
 
 def retrieval_intent(parse_data: dict[str, Any]) -> tuple[str | None, float]:

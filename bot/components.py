@@ -29,6 +29,7 @@ from rasa.nlu.classifiers import LABEL_RANKING_LENGTH
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.nlu.constants import FEATURIZER_CLASS_ALIAS
 from rasa.nlu.featurizers.dense_featurizer.dense_featurizer import DenseFeaturizer
+from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
 from rasa.shared.nlu.constants import (
     ENTITIES,
     FEATURE_TYPE_SENTENCE,
@@ -52,7 +53,6 @@ from actions.sanitize import (
     is_empty_message,
 )
 from actions.scope import is_about_another_condition, is_about_mastocytosis
-from actions.service import FALLBACK_INTENT
 from actions.settings import default_model_path
 from actions.text_classifier import ClassifierConfig, TextClassifier
 
@@ -170,7 +170,7 @@ class IntentSafetyNet(_StatelessComponent):
             if is_emergency(text):
                 override_intent(message, EMERGENCY_INTENT)
             elif is_empty_message(text):
-                override_intent(message, FALLBACK_INTENT)
+                override_intent(message, DEFAULT_NLU_FALLBACK_INTENT_NAME)
         return messages
 
 

@@ -66,3 +66,14 @@ def test_a_message_cut_to_length_is_marked_so_the_answer_can_say_so() -> None:
     MessageCleaner().process([long, short])
     assert long.get("truncated") is True and len(long.get("text")) <= 1000
     assert short.get("truncated") is None
+
+
+def test_the_nlu_components_do_not_load_the_retrieval_stack() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, bot.components; print(sorted(m for m in sys.modules if 'actions' in m))"
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    for heavy in ("actions.service", "actions.retrieval", "actions.index", "actions.answer"):
+        assert f"'{heavy}'" not in run.stdout
+    assert "'actions.safety'" in run.stdout  # the NLU's own helpers are there
