@@ -118,7 +118,8 @@ def abstention(
     for parse in parses:
         intent, confidence = retrieval_intent(parse)
         if parse["intent"]["name"] in ("out_of_scope", "emergency"):
-            outcomes.append(("declined", ""))
+            # The emergency reply to "she can't breathe, what do I do?" is the right answer.
+            outcomes.append((parse["intent"]["name"].replace("out_of_scope", "declined"), ""))
             continue
         answer = service.answer(production_plan(parse), intent, confidence)
         outcomes.append((answer.outcome, answer.missing))
@@ -126,12 +127,13 @@ def abstention(
     failed = [
         {"question": question, "outcome": outcome, "missing": missing}
         for question, (outcome, missing) in zip(in_scope, covered, strict=True)
-        if outcome != "answered"
+        if outcome not in ("answered", "emergency")
     ]
     return {
         "in_scope_abstain_rate": rate(covered, {"abstained", "declined"}),
         "in_scope_partial_rate": rate(covered, {"partial"}),
         "in_scope_not_fully_answered_rate": rate(covered, {"abstained", "declined", "partial"}),
+        "emergency_rate": rate(covered, {"emergency"}),
         "out_of_scope_answered_rate": rate(uncovered, {"answered", "partial"}),
         "in_scope_not_fully_answered": failed,
     }
