@@ -2,7 +2,8 @@
 
 A follow-up is answered with context only if the replica answering it read the turns before it,
 which the other replica handled, from the shared tracker store: the `last_answer` slot records
-the question as searched, so it shows whether the form named in the first turn was carried.
+the question as searched and its thread (the question it follows up), so it shows whether the
+form named in the first turn was carried.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ class Step:
     """A turn of the test conversation.
 
     `context`: "form" if the question must be searched with FORM (named in the first turn),
-    "previous" if it asks the previous question again ("what about children?").
+    "previous" if it asks the previous question again ("what about children?"), so it keeps that
+    question's thread.
     """
 
     question: str
@@ -137,9 +139,13 @@ def check_conversation(sender: str, tracked: list[TrackedTurn], turns: list[Turn
             failures.append(f"{sender} turn {number}: no reply stored")
         if step.context == "form" and FORM not in searched:
             failures.append(f"{sender} turn {number}: searched {searched!r}, without the form")
-        previous = (stored[number - 1].slots.get("last_answer") or {}).get("question")
-        if step.context == "previous" and searched != previous:
-            failures.append(f"{sender} turn {number}: searched {searched!r}, not {previous!r}")
+        thread = (turn.slots.get("last_answer") or {}).get("thread")
+        previous = (stored[number - 1].slots.get("last_answer") or {}).get("thread")
+        if step.context == "previous" and (thread != previous or FORM not in searched):
+            failures.append(
+                f"{sender} turn {number}: searched {searched!r} in thread {thread!r}, "
+                f"not in {previous!r}"
+            )
     return failures
 
 
