@@ -37,7 +37,7 @@ CREDENTIALS := $(if $(strip $(TELEGRAM_ACCESS_TOKEN)),build/credentials.yml,bot/
 
 TRAINING_DATA := config.yml bot/domain.yml bot/stories.yml bot/rules.yml $(wildcard nlu_data/*.yml) \
   bot/components.py actions/text_classifier.py actions/sanitize.py actions/safety.py \
-  actions/scope.py
+  actions/scope.py actions/context.py actions/words.py
 RASA_PATHS    := --config config.yml --domain bot/domain.yml --data bot/stories.yml bot/rules.yml nlu_data
 RUN_ACTIONS   := $(PY) -m actions.server --port $(ACTIONS_PORT)
 # bot.serve is `rasa run`, plus --enable-api --auth-token only when RASA_AUTH_TOKEN is set.

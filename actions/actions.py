@@ -19,11 +19,11 @@ from actions.clarify import (
     did_you_mean_buttons,
     topic_menu_buttons,
 )
-from actions.context import continues_conversation, latest_subject
+from actions.context import latest_subject
 from actions.planner import plan_query
 from actions.retrieval import INTENT_TOPICS
 from actions.sanitize import MAX_MESSAGE_CHARS, TRUNCATED_KEY, clean_text, is_empty_message
-from actions.scope import is_about_another_condition
+from actions.scope import FOLLOW_UP, decide_scope
 from actions.service import FALLBACK_INTENT, get_service, retrieval_intent
 
 logger = logging.getLogger(__name__)
@@ -219,12 +219,14 @@ class ActionOutOfScope(ActionAnswerQuestion):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         text = clean_text(tracker.latest_message.get("text") or "")
-        if (
-            tracker.get_slot(SLOT_LAST_ANSWER)
-            and continues_conversation(text)
-            and not is_about_another_condition(text)
-            and get_service().knows_words(text)
-        ):
+        entity_types = {e.get("entity") for e in tracker.latest_message.get("entities") or []}
+        scope = decide_scope(
+            text,
+            entity_types,
+            follows_an_answer=bool(tracker.get_slot(SLOT_LAST_ANSWER)),
+            knows_words=get_service().knows_words,
+        )
+        if scope == FOLLOW_UP:
             answered = CollectingDispatcher()
             events = await super().run(answered, tracker, domain)
             if any(event.get("name") == SLOT_LAST_ANSWER for event in events):

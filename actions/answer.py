@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from actions.answerability import ABSTAINED, ANSWERED, PARTIAL, Assessment
-from actions.retrieval import Hit, tokenize
+from actions.retrieval import Hit
+from actions.words import tokenize
 
 # Between an answer and its sources: a paragraph break in Markdown, but not the "\n\n" on which
 # Rasa's output channels split a reply into separate messages (sources stay with their answer).

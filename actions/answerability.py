@@ -31,7 +31,7 @@ from actions.focus import (
     unknowable_match,
 )
 from actions.knowledge import Chunk
-from actions.retrieval import STOPWORDS, TOKEN, stem
+from actions.words import STOPWORDS, TOKEN, stem
 
 ANSWERED, PARTIAL, ABSTAINED = "answered", "partial", "abstained"
 # A passage this close to the question answers it whatever odd words the question has.

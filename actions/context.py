@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from actions.retrieval import tokenize
+from actions.words import tokenize
 
 FOLLOW_UP = re.compile(
     r"^\s*(?:and|also|so|what about|how about|and what about)\b|\b(?:it|its|it's|that|this|they|"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -11,6 +10,7 @@ import numpy as np
 
 from actions.index import KnowledgeIndex
 from actions.knowledge import Chunk
+from actions.words import tokenize
 
 # Which knowledge topic each question intent is about; the retriever favours chunks on that topic.
 INTENT_TOPICS: dict[str, str] = {
@@ -33,27 +33,6 @@ INTENT_TOPICS: dict[str, str] = {
 }
 
 MODES = ("hybrid", "dense", "lexical")
-TOKEN = re.compile(r"[a-z0-9]+")
-STOPWORDS = frozenset(
-    """
-    a about after all also am an and any are as at be been being but by can could do does did for
-    from get got had has have he her him his how i if in into is it its me my no not of on or our
-    she so some such than that the their them then there these they this those to too us was we
-    were what when where which who whom why will with would you your yours please tell know
-    """.split()
-)
-
-
-def stem(token: str) -> str:
-    """A deliberately small stemmer: enough to match plurals and common verb endings."""
-    for suffix, replacement in (("ies", "y"), ("sses", "ss"), ("ing", ""), ("ed", ""), ("s", "")):
-        if token.endswith(suffix) and len(token) - len(suffix) >= 3:
-            return token[: -len(suffix)] + replacement
-    return token
-
-
-def tokenize(text: str) -> list[str]:
-    return [stem(token) for token in TOKEN.findall(text.lower()) if token not in STOPWORDS]
 
 
 @dataclass(frozen=True)

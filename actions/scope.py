@@ -12,12 +12,20 @@ matter and no other condition ("will my symptoms get worse while pregnant?") is 
 (`is_about_mastocytosis`): the classifier learnt out_of_scope from many questions about other
 diseases, and their wording ("get worse", "while") can outweigh what the message is about.
 
-Applied in the NLU pipeline by bot/components.py's ScopeGuard, after entity extraction.
+A third case needs the conversation: a message the NLU calls out of scope but that continues
+the last answer ("what about food?" after triggers, "what can we do at home to make her skin
+less bad?"), names no other condition and shares a word with the knowledge base is a follow-up.
+
+`decide_scope` holds all three rules. The NLU pipeline (bot/components.py's ScopeGuard, after
+entity extraction) calls it without the conversation; `action_out_of_scope` calls it with it.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+
+from actions.context import continues_conversation
 
 OTHER_CONDITIONS = re.compile(
     r"\b(?:cancers?|tumou?rs?|leuka?emia|lymphoma|melanoma|diabetes|diabetic|asthma|eczema|"
@@ -28,6 +36,12 @@ OTHER_CONDITIONS = re.compile(
     r"high blood pressure|glaucoma|scabies|acne|rosacea|PCOS|endometriosis|autism|ADHD|"
     r"obesity|gout|ana?emia|shingles|chickenpox|measles|tuberculosis|TB|malaria|cholesterol|"
     r"kidney stones?|osteoarthritis|fibromyalgia|hay fever|food poisoning)\b",
+    re.IGNORECASE,
+)
+# "the flu jab", "a covid booster": a vaccine, which the knowledge base covers, not the disease.
+VACCINE = re.compile(
+    r"\b(?:flu|influenza|covid(?:-19)?|shingles|measles|chickenpox|hepatitis|tb) "
+    r"(?:jabs?|vaccines?|vaccinations?|shots?|boosters?|immuni[sz]ations?)\b",
     re.IGNORECASE,
 )
 MASTOCYTOSIS_TERMS = (
@@ -44,9 +58,36 @@ MASTOCYTOSIS_WORDS = re.compile(MASTOCYTOSIS_TERMS, re.IGNORECASE)
 DOMAIN_ENTITIES = frozenset({"form", "symptom", "drug", "gene", "test", "population"})
 
 
+OTHER, OURS, FOLLOW_UP, UNCLEAR = "other condition", "ours", "follow-up", "unclear"
+
+
 def is_about_another_condition(text: str) -> bool:
     """True if the text names another condition and nothing that ties it to mastocytosis."""
+    text = VACCINE.sub("vaccine", text)
     return bool(OTHER_CONDITIONS.search(text)) and not MASTOCYTOSIS_CONTEXT.search(text)
+
+
+def decide_scope(
+    text: str,
+    entity_types: set[str] | frozenset[str] = frozenset(),
+    follows_an_answer: bool = False,
+    knows_words: Callable[[str], bool] | None = None,
+) -> str:
+    """Whose question this is: another condition's, ours, a follow-up of ours, or unclear.
+
+    Args:
+        text: the message.
+        entity_types: the entity types the NLU found in it.
+        follows_an_answer: the conversation has an answer the message may follow up.
+        knows_words: whether a word of the text is in the knowledge base (the action's service).
+    """
+    if is_about_another_condition(text):
+        return OTHER
+    if is_about_mastocytosis(text, set(entity_types)):
+        return OURS
+    if follows_an_answer and continues_conversation(text) and knows_words and knows_words(text):
+        return FOLLOW_UP
+    return UNCLEAR
 
 
 def is_about_mastocytosis(text: str, entity_types: set[str]) -> bool:

@@ -52,7 +52,7 @@ from actions.sanitize import (
     clean_text,
     is_empty_message,
 )
-from actions.scope import is_about_another_condition, is_about_mastocytosis
+from actions.scope import OTHER, OURS, decide_scope
 from actions.settings import default_model_path
 from actions.text_classifier import ClassifierConfig, TextClassifier
 
@@ -189,13 +189,12 @@ class ScopeGuard(_StatelessComponent):
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY) or ""
-            text = message.get(TEXT) or ""
-            if intent.startswith("ask_") and is_about_another_condition(text):
+            entity_types = {e.get("entity") for e in message.get(ENTITIES) or []}
+            scope = decide_scope(message.get(TEXT) or "", entity_types)
+            if intent.startswith("ask_") and scope == OTHER:
                 override_intent(message, OUT_OF_SCOPE_INTENT)
-            elif intent == OUT_OF_SCOPE_INTENT:
-                entity_types = {e.get("entity") for e in message.get(ENTITIES) or []}
-                if is_about_mastocytosis(text, entity_types):
-                    exclude_intent(message, OUT_OF_SCOPE_INTENT)
+            elif intent == OUT_OF_SCOPE_INTENT and scope == OURS:
+                exclude_intent(message, OUT_OF_SCOPE_INTENT)
         return messages
 
 

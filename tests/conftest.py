@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from actions.embedding import TextEmbedder
-from actions.retrieval import tokenize
+from actions.words import tokenize
 from scripts.stack import RunningStack, running_stack
 
 TEST_KNOWLEDGE = Path(__file__).parent / "data" / "knowledge"

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from actions.index import build_index
-from actions.retrieval import HybridRetriever, stem, tokenize
+from actions.retrieval import HybridRetriever
+from actions.words import stem, tokenize
 from tests.conftest import FakeEmbedder
 
 

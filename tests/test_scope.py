@@ -1,7 +1,15 @@
 import pytest
 from rasa.shared.nlu.training_data.message import Message
 
-from actions.scope import is_about_another_condition, is_about_mastocytosis
+from actions.scope import (
+    FOLLOW_UP,
+    OTHER,
+    OURS,
+    UNCLEAR,
+    decide_scope,
+    is_about_another_condition,
+    is_about_mastocytosis,
+)
 from bot.components import ScopeGuard
 
 
@@ -90,3 +98,22 @@ def test_out_of_scope_is_taken_out_of_the_ranking_of_a_message_about_mastocytosi
     assert msg.get("intent") == {"name": "ask_triggers", "confidence": pytest.approx(0.75)}
     assert [i["name"] for i in msg.get("intent_ranking")] == ["ask_triggers", "ask_living_with"]
     assert weather.get("intent")["name"] == "out_of_scope"
+
+
+@pytest.mark.parametrize(
+    ("text", "follows", "scope"),
+    [
+        ("best treatment for cancer?", True, OTHER),
+        ("should i get the flu jab", False, UNCLEAR),  # a vaccine, not the flu
+        ("is the covid booster ok for me", False, UNCLEAR),
+        ("what is the flu", False, OTHER),
+        ("will my symptoms get worse while pregnant?", False, OURS),  # with its symptom entity
+        ("what can we do at home to make her skin less bad?", True, FOLLOW_UP),
+        ("what can we do at home to make her skin less bad?", False, UNCLEAR),
+        ("what about football?", True, UNCLEAR),  # the knowledge base knows no such word
+    ],
+)
+def test_scope_is_decided_in_one_place(text: str, follows: bool, scope: str) -> None:
+    entity_types = {"symptom"} if "symptoms" in text else set()
+    knows = lambda words: "skin" in words  # noqa: E731 - the service's vocabulary, faked
+    assert decide_scope(text, entity_types, follows, knows) == scope

@@ -1,0 +1,31 @@
+"""Words: the tokenizer and the small stemmer that retrieval, follow-ups and answerability share.
+
+Kept apart from the retrieval engine so that the NLU's helpers (follow-up and scope rules) can
+use them without loading it.
+"""
+
+from __future__ import annotations
+
+import re
+
+TOKEN = re.compile(r"[a-z0-9]+")
+STOPWORDS = frozenset(
+    """
+    a about after all also am an and any are as at be been being but by can could do does did for
+    from get got had has have he her him his how i if in into is it its me my no not of on or our
+    she so some such than that the their them then there these they this those to too us was we
+    were what when where which who whom why will with would you your yours please tell know
+    """.split()
+)
+
+
+def stem(token: str) -> str:
+    """A deliberately small stemmer: enough to match plurals and common verb endings."""
+    for suffix, replacement in (("ies", "y"), ("sses", "ss"), ("ing", ""), ("ed", ""), ("s", "")):
+        if token.endswith(suffix) and len(token) - len(suffix) >= 3:
+            return token[: -len(suffix)] + replacement
+    return token
+
+
+def tokenize(text: str) -> list[str]:
+    return [stem(token) for token in TOKEN.findall(text.lower()) if token not in STOPWORDS]
