@@ -44,7 +44,6 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from actions.embedding import TextEmbedder
-from actions.safety import is_emergency
 from actions.sanitize import (
     EMPTY_MESSAGE,
     MAX_MESSAGE_CHARS,
@@ -55,6 +54,7 @@ from actions.sanitize import (
 from actions.scope import OTHER, OURS, decide_scope
 from actions.settings import default_model_path
 from actions.text_classifier import ClassifierConfig, TextClassifier
+from bot.safety import is_emergency
 
 EMERGENCY_INTENT = "emergency"
 OUT_OF_SCOPE_INTENT = "out_of_scope"
@@ -159,7 +159,7 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
 class IntentSafetyNet(_StatelessComponent):
     """Overrides the classifier for emergencies and empty messages.
 
-    `emergency` when the text matches actions.safety's patterns; `nlu_fallback` when there is no
+    `emergency` when the text matches bot/safety.py's patterns; `nlu_fallback` when there is no
     text, so the assistant asks for a question instead of staying silent. Place it after the
     intent classifier and before the FallbackClassifier.
     """

@@ -40,11 +40,11 @@ from actions.context import is_follow_up
 from actions.knowledge import Chunk
 from actions.planner import plan_query
 from actions.retrieval import Hit
-from actions.safety import is_emergency
 from actions.sanitize import EMPTY_MESSAGE, clean_text, is_empty_message
 from actions.service import QuestionAnswerer
 from actions.settings import load_settings
 from bot.resilience import UNAVAILABLE_REPLY
+from bot.safety import is_emergency
 from tests.conftest import TEST_KNOWLEDGE, FakeEmbedder, Stack
 
 # The autouse network blocker is function-scoped; it holds for every example all the same.

@@ -1,6 +1,6 @@
 import pytest
 
-from actions.safety import is_emergency
+from bot.safety import is_emergency
 
 
 @pytest.mark.parametrize(
