@@ -94,7 +94,7 @@ class Vocabulary:
         )
 
     def mentions(self, word: str) -> bool:
-        """True if the knowledge base itself (not everyday English) has the word."""
+        """True if the knowledge files or the NLU data (not just everyday English) have the word."""
         return stem(word.lower()) in self.known
 
     def unknown(self, words: Iterable[str]) -> list[str]:

@@ -100,9 +100,10 @@ def plan_query(
     entities = entities or []
     question = expand_entities(text, entities) if spell_out else text
     named = named_subjects(entities)
-    last_answer = last_answer or {}
-    thread = str(last_answer.get("thread") or last_answer.get("question") or "")
-    previous_subject = last_answer.get("subject") or remembered_subject
+    thread = str((last_answer or {}).get("thread") or (last_answer or {}).get("question") or "")
+    # The subject named long ago counts only when nothing has been answered since: after "what
+    # causes mastocytosis?", "is it inherited?" is about mastocytosis, not an earlier ISM.
+    previous_subject = (last_answer or {}).get("subject") if last_answer else remembered_subject
     # A question that names its own subject stands alone, unless it points back ("how many
     # adults with SM have that mutation?") or asks the last question again ("what about ASM?").
     leans_back = bool(POINTS_BACK.search(text)) or asks_previous_question_again(text)

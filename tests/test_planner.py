@@ -85,6 +85,12 @@ def test_without_a_last_answer_the_remembered_subject_is_the_thread() -> None:
     assert plan_query("how is it treated?").query == "how is it treated?"
 
 
+def test_a_subject_named_long_ago_does_not_outlive_a_newer_answer() -> None:
+    previous = last("what causes mastocytosis?")  # answered, and named no subject
+    plan = plan_query("is it inherited?", [], previous, "indolent systemic mastocytosis")
+    assert "indolent" not in plan.query and plan.subject is None
+
+
 def test_a_long_first_message_is_cut_before_it_becomes_a_thread() -> None:
     plan = plan_query("why " + "really " * 80 + "does mastocytosis happen?")
     assert len(plan.thread) == 200
