@@ -23,7 +23,7 @@ from actions.context import latest_subject
 from actions.planner import plan_query
 from actions.retrieval import INTENT_TOPICS
 from actions.sanitize import MAX_MESSAGE_CHARS, TRUNCATED_KEY, clean_text, is_empty_message
-from actions.scope import FOLLOW_UP, decide_scope
+from actions.scope import FOLLOW_UP, decide_scope, domain_entity_types
 from actions.service import FALLBACK_INTENT, get_service, retrieval_intent
 
 logger = logging.getLogger(__name__)
@@ -219,10 +219,10 @@ class ActionOutOfScope(ActionAnswerQuestion):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         text = clean_text(tracker.latest_message.get("text") or "")
-        entity_types = {e.get("entity") for e in tracker.latest_message.get("entities") or []}
+        entities = tracker.latest_message.get("entities") or []
         scope = decide_scope(
             text,
-            entity_types,
+            domain_entity_types(tracker.latest_message.get("text") or "", entities),
             follows_an_answer=bool(tracker.get_slot(SLOT_LAST_ANSWER)),
             knows_words=get_service().knows_words,
         )

@@ -15,7 +15,8 @@ MAX_MESSAGE_CHARS = 1000
 EMPTY_MESSAGE = "(empty message)"
 # Set on the NLU's parse of a message that was longer than MAX_MESSAGE_CHARS once cleaned.
 TRUNCATED_KEY = "truncated"
-TAG = re.compile(r"<[^<>]{0,300}>")
+# A real tag starts with a letter (or "/" and a letter, or "!--"): "<20" and "<3" are not tags.
+TAG = re.compile(r"<(?:/?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]{0,300})?/?|!--[^<>]{0,300}--)>")
 SPACE = re.compile(r"\s+")
 
 

@@ -29,9 +29,9 @@ from actions.context import continues_conversation
 
 OTHER_CONDITIONS = re.compile(
     r"\b(?:cancers?|tumou?rs?|leuka?emia|lymphoma|melanoma|diabetes|diabetic|asthma|eczema|"
-    r"psoriasis|lupus|arthritis|multiple sclerosis|MS|migraines?|covid(?:-19)?|flu|influenza|"
+    r"psoriasis|lupus|arthritis|multiple sclerosis|(?-i:MS)|migraines?|covid(?:-19)?|flu|influenza|"
     r"common cold|depression|hypo-?thyroidism|hyper-?thyroidism|thyroid|epilepsy|alzheimer'?s|"
-    r"dementia|parkinson'?s|HIV|AIDS|hepatitis|crohn'?s|colitis|IBS|coeliac|celiac|"
+    r"dementia|parkinson'?s|(?-i:HIV|AIDS)|hepatitis|crohn'?s|colitis|(?-i:IBS)|coeliac|celiac|"
     r"cystic fibrosis|sickle cell|ha?emophilia|heart disease|heart attack|stroke|hypertension|"
     r"high blood pressure|glaucoma|scabies|acne|rosacea|PCOS|endometriosis|autism|ADHD|"
     r"obesity|gout|ana?emia|shingles|chickenpox|measles|tuberculosis|TB|malaria|cholesterol|"
@@ -44,9 +44,12 @@ VACCINE = re.compile(
     r"(?:jabs?|vaccines?|vaccinations?|shots?|boosters?|immuni[sz]ations?)\b",
     re.IGNORECASE,
 )
+# Acronyms count only in capitals ("how many cm in an inch", "set up a project" are not ours);
+# "mast" only as mastocytosis, mastocytoma, masto or mast cell ("master", "mastitis" are not).
 MASTOCYTOSIS_TERMS = (
-    r"mast\w*|\bMCAS\b|\bMCL\b|\bMCS\b|\bI?SM\b|\bASM\b|\bSSM\b|"
-    r"\bCM\b|\bUP\b|urticaria pigmentosa|tryptase|\bKIT\b|D816V|darier"
+    r"\bmast(?:o\w*|[\s-]?cel\w*)|\bmastocitosis\b|"
+    r"(?-i:\b(?:MCAS|MCL|MCS|I?SM|ASM|SSM|CM|UP|KIT)\b)|"
+    r"urticaria pigmentosa|tryptase|D816V|darier"
 )
 MASTOCYTOSIS_CONTEXT = re.compile(
     MASTOCYTOSIS_TERMS + r"|\b(?:it|its|it's|this|that|these|those|they|them)\b"
@@ -59,6 +62,22 @@ DOMAIN_ENTITIES = frozenset({"form", "symptom", "drug", "gene", "test", "populat
 
 
 OTHER, OURS, FOLLOW_UP, UNCLEAR = "other condition", "ours", "follow-up", "unclear"
+
+
+def domain_entity_types(text: str, entities: list[dict]) -> set[str]:
+    """The types of the NLU's entities that name mastocytosis matter in this text.
+
+    The lookup tables match case-insensitively, so "cm" in "how many cm in an inch" is found as
+    the form CM: a short entity counts only when it was typed in capitals.
+    """
+    types = set()
+    for entity in entities:
+        start, end = entity.get("start"), entity.get("end")
+        surface = text[start:end] if isinstance(start, int) and isinstance(end, int) else ""
+        if len(surface) <= 4 and surface and not surface.isupper():
+            continue
+        types.add(str(entity.get("entity")))
+    return types
 
 
 def is_about_another_condition(text: str) -> bool:

@@ -51,7 +51,7 @@ from actions.sanitize import (
     clean_text,
     is_empty_message,
 )
-from actions.scope import OTHER, OURS, decide_scope
+from actions.scope import OTHER, OURS, decide_scope, domain_entity_types
 from actions.settings import default_model_path
 from actions.text_classifier import ClassifierConfig, TextClassifier
 from bot.safety import is_emergency
@@ -189,8 +189,8 @@ class ScopeGuard(_StatelessComponent):
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY) or ""
-            entity_types = {e.get("entity") for e in message.get(ENTITIES) or []}
-            scope = decide_scope(message.get(TEXT) or "", entity_types)
+            text = message.get(TEXT) or ""
+            scope = decide_scope(text, domain_entity_types(text, message.get(ENTITIES) or []))
             if intent.startswith("ask_") and scope == OTHER:
                 override_intent(message, OUT_OF_SCOPE_INTENT)
             elif intent == OUT_OF_SCOPE_INTENT and scope == OURS:

@@ -11,7 +11,9 @@ from __future__ import annotations
 import re
 
 _PERSON = r"(?:i|i'?m|i am|my \w+|he|she|they|he'?s|she'?s|they'?re|he is|she is|they are|we)"
-EMERGENCY_PATTERNS = tuple(
+# Breathing, throat and collapse: the signs that past-time words never cancel ("I can't breathe,
+# this happened once before"; "come at once, she's not breathing").
+VITAL_SIGNS = tuple(
     re.compile(pattern, re.IGNORECASE)
     for pattern in (
         r"\b(?:can'?t|cannot|can not|unable to|struggling to|hard to) (?:breathe|breath|swallow)\b",
@@ -19,15 +21,22 @@ EMERGENCY_PATTERNS = tuple(
         r"(?:throat|tongue|lips?|face|mouth|airway)\b"
         r"[^.?!]{0,30}\b(?:swell\w*|swollen|closing|closed|tight\w*|blocked)",
         r"\b(?:throat|airway) (?:is|feels|'s) (?:closing|closed|tight|swelling)",
-        _PERSON + r" (?:is |are |has |have |just )?(?:having|going into|in) (?:an? )?"
-        r"(?:anaphyla\w*|severe allergic reaction|allergic shock)",
         _PERSON + r" (?:is |are |has |have |just )?(?:passed out|collapsed|fainted|unconscious|"
         r"unresponsive|not breathing|turning blue|going blue)\b",
+    )
+)
+# Words for a reaction that a story about the past also uses ("she was having anaphylaxis").
+OTHER_SIGNS = tuple(
+    re.compile(pattern, re.IGNORECASE)
+    for pattern in (
+        _PERSON + r" (?:is |are |has |have |just )?(?:having|going into|in) (?:an? )?"
+        r"(?:anaphyla\w*|severe allergic reaction|allergic shock)",
         r"\b(?:wheezing|gasping) (?:and|after|since)\b",
         r"\banaphyla\w* (?:right )?now\b",
         r"\bcall(?:ing)? (?:an ambulance|911|999|112)\b",
     )
 )
+EMERGENCY_PATTERNS = VITAL_SIGNS + OTHER_SIGNS
 
 
 # Someone (a child too) who has gone floppy, limp or unresponsive: ASCIA's sign of anaphylaxis in a
@@ -59,7 +68,8 @@ FLUSHING_OR_VOMITING = re.compile(
     r"\b(?:flush\w*|vomit\w*|throw(?:ing|n)? up|threw up|being sick|been sick)\b", re.IGNORECASE
 )
 
-# A story about a past reaction is a question, not an emergency ("he collapsed last summer").
+# A story about a past reaction ("she was having anaphylaxis last summer") is a question, unless
+# it also names a vital sign: those are answered as an emergency whatever else is said.
 PAST_EVENT = re.compile(
     r"\b(?:last (?:year|summer|winter|spring|autumn|month|week|time)|years? ago|months? ago|"
     r"weeks? ago|once|used to|in the past|as a child)\b",
@@ -71,6 +81,6 @@ def is_emergency(text: str) -> bool:
     """True if the text describes signs of anaphylaxis happening now."""
     if FLOPPY.search(text) or (STATE.search(text) and FLUSHING_OR_VOMITING.search(text)):
         return True
-    if PAST_EVENT.search(text):
-        return False
-    return any(pattern.search(text) for pattern in EMERGENCY_PATTERNS)
+    if any(pattern.search(text) for pattern in VITAL_SIGNS):
+        return True
+    return not PAST_EVENT.search(text) and any(pattern.search(text) for pattern in OTHER_SIGNS)

@@ -27,6 +27,10 @@ from bot.safety import is_emergency
         "I feel faint and I'm flushing all over",
         "my husband passed out and was flushed, he did this once before",
         "baby is limp",
+        # Past-time words never cancel breathing, throat or collapse (issue 16).
+        "I can't breathe, this happened once before",
+        "come at once, she's not breathing",
+        "my husband collapsed at a barbecue last summer after a wasp sting",
     ],
 )
 def test_signs_happening_now_are_emergencies(text: str) -> None:
@@ -45,8 +49,8 @@ def test_signs_happening_now_are_emergencies(text: str) -> None:
         "what triggers symptoms",
         "is breathing affected by mastocytosis",
         "how do I bake bread",
-        "my husband collapsed at a barbecue last summer after a wasp sting",
-        "I collapsed once at work and they blamed low blood pressure",
+        "she was having anaphylaxis last summer, should we carry two pens?",
+        "I had anaphylaxis once after a bee sting, do I need an epipen?",
         "can mastocytosis cause fainting and flushing?",
         "is vomiting a symptom of mastocytosis",
         "my son gets flushing after hot baths, is that normal",

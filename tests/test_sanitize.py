@@ -17,3 +17,13 @@ def test_empty_and_huge_messages() -> None:
     assert clean_text(None) == ""  # type: ignore[arg-type]
     assert len(clean_text("masts" * 10_000)) == MAX_MESSAGE_CHARS
     assert not clean_text("mast " * 10_000).endswith(" ")  # no space left by the cut
+
+
+def test_numbers_and_signs_that_look_like_brackets_survive() -> None:
+    # Issue 16: the cleaner deleted "<20 ok if it was >" as if it were a tag.
+    assert clean_text("is tryptase <20 ok if it was >11 last year?") == (
+        "is tryptase <20 ok if it was >11 last year?"
+    )
+    assert clean_text("thank you <3") == "thank you <3"
+    assert clean_text("a < b and c > d") == "a < b and c > d"
+    assert clean_text("<!-- hidden --><i>tryptase</i> <br/>") == "tryptase"

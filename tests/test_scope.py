@@ -7,6 +7,7 @@ from actions.scope import (
     OURS,
     UNCLEAR,
     decide_scope,
+    domain_entity_types,
     is_about_another_condition,
     is_about_mastocytosis,
 )
@@ -117,3 +118,34 @@ def test_scope_is_decided_in_one_place(text: str, follows: bool, scope: str) -> 
     entity_types = {"symptom"} if "symptoms" in text else set()
     knows = lambda words: "skin" in words  # noqa: E731 - the service's vocabulary, faked
     assert decide_scope(text, entity_types, follows, knows) == scope
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "how many cm in an inch",
+        "how do I set up a python project",
+        "is a master's degree worth it",
+        "what is mastitis",
+        "how do I treat ms symptoms",  # lower-case "ms": not the acronym MS either
+    ],
+)
+def test_acronyms_and_mast_words_only_count_when_they_mean_mastocytosis(text: str) -> None:
+    cm = {"entity": "form", "value": "cutaneous mastocytosis", "start": 9, "end": 11}
+    entities = [cm] if text.startswith("how many cm") else []
+    assert not is_about_mastocytosis(text, domain_entity_types(text, entities))
+
+
+@pytest.mark.parametrize(
+    "text", ["is CM the same as UP?", "does ISM shorten life", "mast cell tumours", "masto flare"]
+)
+def test_capital_acronyms_and_mast_cells_still_count(text: str) -> None:
+    assert is_about_mastocytosis(text, set())
+
+
+def test_a_short_entity_counts_only_in_capitals() -> None:
+    up = {"entity": "form", "value": "urticaria pigmentosa"}
+    assert domain_entity_types("set up a project", [{**up, "start": 4, "end": 6}]) == set()
+    assert domain_entity_types("is UP itchy", [{**up, "start": 3, "end": 5}]) == {"form"}
+    pregnant = {"entity": "population", "value": "pregnancy", "start": 16, "end": 24}
+    assert domain_entity_types("worse while i'm pregnant", [pregnant]) == {"population"}
