@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import replace
 from pathlib import Path
 
@@ -328,3 +329,15 @@ def test_other_out_of_scope_messages_get_the_statement_of_scope(fake_service, te
     messages, events = out_of_scope(text, last)
     assert [m.get("response") for m in messages] == ["utter_out_of_scope"]
     assert events == []
+
+
+def test_what_people_ask_is_logged_only_at_debug(fake_service, caplog) -> None:
+    question = "How should I clean a gizmo with my private worry?"
+    with caplog.at_level(logging.INFO, logger="actions"):
+        run_action(question, intent="ask_treatment")
+    assert "private worry" not in caplog.text
+    assert "ask_treatment" in caplog.text and "beta#cleaning-a-gizmo" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.DEBUG, logger="actions"):
+        run_action(question, intent="ask_treatment")
+    assert "private worry" in caplog.text
