@@ -206,3 +206,13 @@ def test_restart_clears_the_conversation_and_says_so(stack: Stack) -> None:
     stack.answer_text("tell me about mast cell leukemia", sender)
     assert stack.answer_text("/restart", sender).startswith("Let's start again")
     assert "leuk" not in stack.answer_text("what is the outlook?", sender).lower()
+
+
+def test_session_start_and_back_get_a_reply(stack: Stack) -> None:
+    sender = uuid.uuid4().hex
+    assert stack.answer_text("/session_start", sender).startswith("A new conversation has started")
+    stack.answer_text("what is tryptase?", sender)
+    assert stack.answer_text("/back", sender).startswith("I've undone your last message")
+    # A conversation's automatic first session start says nothing of its own.
+    first = stack.answer_text("What causes mastocytosis?", uuid.uuid4().hex)
+    assert "KIT" in first and "new conversation" not in first
