@@ -10,7 +10,8 @@ see the turn before. Once half of all turns are answered, B's Rasa is killed (SI
 remaining turns go to A, and so do the turns it was handling, once their lock has expired. Then
 every conversation must hold every turn in PostgreSQL, once and in order, with the `form` slot
 carried into the follow-ups. Figures go to reports/scale.json, logs to reports/scale-logs/.
-It exits 0 with "SKIPPED" only where PostgreSQL or Redis cannot be installed.
+Where PostgreSQL or Redis cannot be installed it says so and exits 0 on a developer's machine,
+but fails (exit 2) when `CI` is set: a skipped test must never pass as a passed one in CI.
 """
 
 from __future__ import annotations
@@ -245,6 +246,15 @@ def exercise(services: SharedServices, conversations: int, log_dir: Path) -> dic
     }
 
 
+def skip_or_fail(reason: str, in_ci: bool) -> int:
+    """The exit status when PostgreSQL or Redis cannot be installed: 0 locally, 2 in CI."""
+    if in_ci:
+        log(f"FAILED: PostgreSQL and Redis are needed and cannot be installed here ({reason})")
+        return 2
+    log(f"SKIPPED: PostgreSQL and Redis are needed and cannot be installed here ({reason})")
+    return 0
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--conversations", type=int, default=20)
@@ -255,8 +265,7 @@ def main() -> None:
     try:
         ensure_installed(log)
     except Unavailable as error:
-        log(f"SKIPPED: PostgreSQL and Redis are needed and cannot be installed here ({error})")
-        return
+        sys.exit(skip_or_fail(str(error), in_ci=bool(os.environ.get("CI"))))
     log_dir = args.report.parent / "scale-logs"
     log_dir.mkdir(parents=True, exist_ok=True)
     with SharedServices() as services:
