@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import shutil
 from dataclasses import asdict
 from pathlib import Path
@@ -17,6 +18,7 @@ from actions.text_classifier import ClassifierConfig, TextClassifier
 logger = logging.getLogger(__name__)
 
 CHUNKS_FILE = "chunks.json"
+INDEX_NAME = re.compile(r"[\w.-]+-[0-9a-f]{16}")  # index_key(): "<model>-<content hash>"
 EMBEDDINGS_FILE = "corpus_embeddings.npy"
 QUESTION_EMBEDDINGS_FILE = "question_embeddings.npy"
 SENTENCE_EMBEDDINGS_FILE = "sentence_embeddings.npy"
@@ -124,17 +126,20 @@ def chunk_sentences(chunk: Chunk) -> list[str]:
     return list(chunk.meta.get("sentences") or [chunk.text])
 
 
-def index_key(knowledge_dir: Path, model_name: str, split_length: int, split_overlap: int) -> str:
+def index_key(
+    knowledge_dir: Path, embedder: TextEmbedder, split_length: int, split_overlap: int
+) -> str:
     """Name of the cached index: changes whenever the model, the content or the chunking changes."""
     digest = content_hash(
         knowledge_dir,
-        model_name,
+        embedder.model_name,
+        embedder.fingerprint,
         split_length,
         split_overlap,
         SECTION_CLASSIFIER_CONFIG,
         INDEX_FORMAT,
     )
-    return f"{model_name.lower().replace('/', '_')}-{digest}"
+    return f"{embedder.model_name.lower().replace('/', '_')}-{digest}"
 
 
 def build_index(
@@ -153,7 +158,7 @@ def build_index(
     question_embeddings = embedder.embed(questions) if questions else None
     sentences = [sentence for chunk in chunks for sentence in chunk_sentences(chunk)]
     sentence_embeddings = embedder.embed(sentences)
-    key = index_key(knowledge_dir, embedder.model_name, split_length, split_overlap)
+    key = index_key(knowledge_dir, embedder, split_length, split_overlap)
     classifier = train_section_classifier(chunks, corpus_embeddings, question_embeddings)
     return KnowledgeIndex(
         chunks, corpus_embeddings, question_embeddings, key, classifier, sentence_embeddings
@@ -204,7 +209,7 @@ def load_or_build_index(
 
     Returns the index and whether it was (re)built.
     """
-    key = index_key(knowledge_dir, embedder.model_name, split_length, split_overlap)
+    key = index_key(knowledge_dir, embedder, split_length, split_overlap)
     folder = index_dir / key
     if (folder / EMBEDDINGS_FILE).exists():
         try:
@@ -214,6 +219,21 @@ def load_or_build_index(
     index = build_index(knowledge_dir, embedder, split_length, split_overlap, show_progress_bar)
     index.save(folder)
     for stale in index_dir.iterdir():
-        if stale.is_dir() and stale.name != key:
+        if stale.name != key and is_index_folder(stale):
             shutil.rmtree(stale, ignore_errors=True)
     return index, True
+
+
+def is_index_folder(path: Path) -> bool:
+    """True only for a folder this module wrote.
+
+    A mistaken INDEX_DIR (a home folder, "/") must never lose anything else when an old index
+    is cleared away.
+    """
+    return (
+        path.is_dir()
+        and not path.is_symlink()
+        and INDEX_NAME.fullmatch(path.name) is not None
+        and (path / CHUNKS_FILE).is_file()
+        and (path / EMBEDDINGS_FILE).is_file()
+    )

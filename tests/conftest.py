@@ -57,6 +57,10 @@ class FakeEmbedder(TextEmbedder):
     def model_name(self) -> str:
         return "fake-hash"
 
+    @property
+    def fingerprint(self) -> str:
+        return f"fake-hash-{self.dimensions}"
+
     def warm_up(self) -> None:
         return None
 

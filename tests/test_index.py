@@ -64,3 +64,40 @@ def test_section_classifier_is_built_saved_and_ranks_the_section_it_learnt(
         scores[row] for row, c in enumerate(reloaded.chunks) if c.section == "beta#cleaning-a-gizmo"
     ]
     assert len(cleaning) == 3 and max(cleaning) == min(cleaning)  # each chunk gets the section's
+
+
+def test_clearing_old_indexes_never_touches_anything_else(
+    knowledge_dir: Path, tmp_path: Path, fake_embedder
+) -> None:
+    index_dir = tmp_path / "somebody's home"
+    keep = [index_dir / "photos", index_dir / "notes-0123456789abcdef"]  # not ours: no index files
+    for folder in keep:
+        folder.mkdir(parents=True)
+        (folder / "precious.txt").write_text("do not delete")
+    old, _ = load_or_build_index(knowledge_dir, index_dir, fake_embedder, 3, 1)
+    (knowledge_dir / "alpha.md").write_text((knowledge_dir / "alpha.md").read_text() + "\nMore.\n")
+    new, built = load_or_build_index(knowledge_dir, index_dir, fake_embedder, 3, 1)
+    assert built and new.key != old.key
+    assert not (index_dir / old.key).exists()  # our own stale index is cleared
+    assert all((folder / "precious.txt").exists() for folder in keep)
+
+
+def test_other_weights_under_the_same_name_get_their_own_index(
+    knowledge_dir: Path, tmp_path: Path
+) -> None:
+    from tests.conftest import FakeEmbedder
+
+    first, _ = load_or_build_index(knowledge_dir, tmp_path, FakeEmbedder(64), 3, 1)
+    second, built = load_or_build_index(knowledge_dir, tmp_path, FakeEmbedder(32), 3, 1)
+    assert built and first.key != second.key  # same model_name, different fingerprint
+
+
+def test_the_real_fingerprint_hashes_the_weight_files(tmp_path: Path) -> None:
+    from actions.embedding import TextEmbedder
+
+    (tmp_path / "model.safetensors").write_bytes(b"weights one")
+    one = TextEmbedder(str(tmp_path)).fingerprint
+    (tmp_path / "model.safetensors").write_bytes(b"weights two")
+    assert TextEmbedder(str(tmp_path)).fingerprint != one
+    with pytest.raises(ValueError, match="no model weights"):
+        _ = TextEmbedder(str(tmp_path / "empty")).fingerprint
