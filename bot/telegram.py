@@ -9,6 +9,12 @@ at most 4,096 characters per message); updates that carry no text from a user (e
 polls, malformed JSON) are ignored without a reply and without a 5xx, and button presses are
 acknowledged and answered.
 
+The webhook path is public, so an update is accepted only with the secret Telegram was given at
+`setWebhook` (`secret_token`, from TELEGRAM_SECRET_TOKEN or made at each start): Telegram sends it
+back in a header with every update, anything else gets 403 before it can reach a conversation.
+Updates then go through `bot.channels.guarded`, as REST and socket.io messages do: the text is
+capped at its `MAX_MESSAGE_CHARS`, and a failure while answering gets its apology.
+
 `python -m bot.telegram BASE TARGET` writes BASE's channels plus the Telegram block to TARGET;
 `make run` does that, and passes TARGET to Rasa, only when TELEGRAM_ACCESS_TOKEN is set.
 """
@@ -17,10 +23,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hmac
 import html
 import json
 import logging
+import os
 import re
+import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from itertools import accumulate
@@ -28,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from aiogram import Bot
-from aiogram.bot.api import TelegramAPIServer
+from aiogram.bot.api import Methods, TelegramAPIServer
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.exceptions import TelegramAPIError
 from rasa.core.channels.channel import UserMessage
@@ -38,6 +47,8 @@ from rasa.shared.exceptions import RasaException
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+
+from bot.channels import guarded
 
 logger = logging.getLogger(__name__)
 
@@ -53,9 +64,15 @@ ENV_VARS = {
     "webhook_url": "TELEGRAM_WEBHOOK_URL",
     "api_url": "TELEGRAM_API_URL",
 }
+# Read from the environment by `from_credentials`, not through the block below: Rasa refuses a
+# `${...}` whose variable is unset, and unset means "make a new one at each start".
+SECRET_TOKEN_ENV = "TELEGRAM_SECRET_TOKEN"
+SECRET_TOKEN_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+_SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what setWebhook accepts
 CREDENTIALS_BLOCK = """
 # Telegram (bot/telegram.py). Added by `make run` only when TELEGRAM_ACCESS_TOKEN is set; Rasa
 # fills in the ${...} values from the environment at start-up, so no secret is written here.
+# TelegramInput reads TELEGRAM_SECRET_TOKEN from the environment itself (it may be unset).
 bot.telegram.TelegramInput:
   access_token: ${TELEGRAM_ACCESS_TOKEN}
   verify: ${TELEGRAM_VERIFY}
@@ -282,13 +299,25 @@ class TelegramInput(RasaTelegramInput):
             values["verify"],
             values["webhook_url"],
             api_url=values["api_url"] or TELEGRAM_API_URL,
+            secret_token=os.environ.get(SECRET_TOKEN_ENV, "").strip() or None,
         )
 
     def __init__(
-        self, access_token: str, verify: str, webhook_url: str, api_url: str = TELEGRAM_API_URL
+        self,
+        access_token: str,
+        verify: str,
+        webhook_url: str,
+        api_url: str = TELEGRAM_API_URL,
+        secret_token: str | None = None,
     ) -> None:
+        """`secret_token`: what Telegram must send with each update; None makes a random one."""
         super().__init__(access_token, verify, webhook_url, debug_mode=False)
         self.api_url = api_url
+        self.secret_token = secret_token or secrets.token_urlsafe(32)
+        if not _SECRET_TOKEN.fullmatch(self.secret_token):
+            raise RasaException(
+                f"{SECRET_TOKEN_ENV} must be 1-256 characters of A-Z, a-z, 0-9, _ and -."
+            )
 
     def get_output_channel(self) -> TelegramOutput:
         """A new Bot: its HTTP session is made on the event loop that first uses it."""
@@ -304,15 +333,24 @@ class TelegramInput(RasaTelegramInput):
                     f"TELEGRAM_ACCESS_TOKEN belongs to @{me.username}, "
                     f"not to TELEGRAM_VERIFY={self.verify!r}."
                 )
-            await bot.set_webhook(url=self.webhook_url)
+            # aiogram 2.15 (Rasa 3.6's pin) predates setWebhook's secret_token parameter.
+            await bot.request(
+                Methods.SET_WEBHOOK, {"url": self.webhook_url, "secret_token": self.secret_token}
+            )
         except (TelegramAPIError, TimeoutError) as error:
             raise RasaException(f"Could not set the Telegram webhook: {error}") from error
         finally:
             await bot.session.close()
 
+    def is_from_telegram(self, request: Request) -> bool:
+        """Whether the update carries the secret only Telegram was given (in constant time)."""
+        given = request.headers.get(SECRET_TOKEN_HEADER) or ""
+        return hmac.compare_digest(given.encode(), self.secret_token.encode())
+
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         asyncio.run(self.register_webhook())  # Rasa builds its channels before its loop runs
         out_channel = self.get_output_channel()
+        handle_message = guarded(on_new_message)
         telegram_webhook = Blueprint("telegram_webhook", __name__)
 
         @telegram_webhook.listener("after_server_stop")
@@ -325,6 +363,9 @@ class TelegramInput(RasaTelegramInput):
 
         @telegram_webhook.route("/webhook", methods=["POST"])
         async def webhook(request: Request) -> HTTPResponse:
+            if not self.is_from_telegram(request):
+                logger.warning("Telegram: refused an update without the secret token")
+                return response.text("forbidden", status=403)
             try:
                 update = json.loads(request.body)
             except ValueError:
@@ -333,7 +374,7 @@ class TelegramInput(RasaTelegramInput):
             if incoming is None:
                 return response.text("ignored")
             metadata = self.get_metadata(request)
-            await self._answer(incoming, out_channel, on_new_message, metadata)
+            await self._answer(incoming, out_channel, handle_message, metadata)
             return response.text("success")
 
         return telegram_webhook
@@ -347,8 +388,8 @@ class TelegramInput(RasaTelegramInput):
     ) -> None:
         """Acknowledge a button press, then let Rasa answer.
 
-        A failure is logged, not returned as a 5xx: Telegram would deliver the update again and
-        again.
+        `on_new_message` already apologises for a failure; one that remains (the apology could
+        not be sent) is logged, not returned as a 5xx: Telegram would deliver the update again.
         """
         if incoming.callback_query_id:
             try:

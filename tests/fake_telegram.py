@@ -1,7 +1,8 @@
 """A fake Telegram Bot API on loopback: records every call and answers as the real one does.
 
 It is as strict as Telegram where it matters to the assistant: a wrong token gets 401, an empty
-or over-long text or HTML that Telegram could not parse gets 400, an unknown method 404.
+or over-long text or HTML that Telegram could not parse gets 400, and so does a webhook
+`secret_token` Telegram would not take; an unknown method gets 404.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 BOT_USERNAME = "mastocytosis_test_bot"
+_SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 # The tags Telegram's HTML parse mode accepts (https://core.telegram.org/bots/api#html-style).
 _TAG = re.compile(
     r"<(/?)(b|strong|i|em|u|ins|s|strike|del|tg-spoiler|code|pre|blockquote|a|span)"
@@ -97,11 +99,19 @@ class FakeBotAPI:
             time.sleep(0.1)
         raise AssertionError(f"no matching {method} call; calls: {self.calls}")
 
+    def webhook_secret(self) -> str | None:
+        """The secret_token of the latest setWebhook, if it had one."""
+        registered = self.requests("setWebhook")
+        return registered[-1].get("secret_token") if registered else None
+
     def answer(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         """Status and JSON body the real Bot API would answer."""
         me = {"id": int(self.token.split(":")[0]), "is_bot": True, "first_name": "Masto"}
         if method == "getMe":
             return 200, ok({**me, "username": self.username, "can_join_groups": False})
+        secret = params.get("secret_token")
+        if method == "setWebhook" and secret is not None and not _SECRET_TOKEN.fullmatch(secret):
+            return 400, bad_request("bad webhook: secret token contains unallowed characters")
         if method in ("setWebhook", "deleteWebhook", "answerCallbackQuery"):
             return 200, ok(True)
         if method == "sendMessage":

@@ -1,25 +1,36 @@
-"""The Telegram channel: formatting and escaping, reading updates, and the running assistant
-answering updates through a fake Bot API on loopback (never the real Telegram)."""
+"""The Telegram channel: formatting and escaping, reading updates, the webhook's secret token,
+and the running assistant answering updates through a fake Bot API on loopback (never the real
+Telegram)."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import re
+import sqlite3
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, closing
 from itertools import count
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 import requests
+from rasa.core.channels.channel import UserMessage
 from rasa.core.run import create_http_input_channels
 from rasa.shared.exceptions import RasaException
+from sanic import Blueprint, Sanic
 
 from actions.answer import SOURCES_BREAK, format_sources
 from actions.clarify import topic_menu_buttons
 from actions.settings import PROJECT_ROOT
+from bot.channels import MAX_MESSAGE_CHARS
+from bot.resilience import UNAVAILABLE_REPLY
 from bot.telegram import (
+    SECRET_TOKEN_ENV,
+    SECRET_TOKEN_HEADER,
     IncomingMessage,
     TelegramInput,
     TelegramOutput,
@@ -30,10 +41,12 @@ from bot.telegram import (
     to_telegram_html,
     write_credentials,
 )
+from scripts.localnet import free_port
 from tests.conftest import Stack, make_run
 from tests.fake_telegram import BOT_USERNAME, FakeBotAPI, html_error, visible_text
 
 TOKEN = "123456789:TEST-token_for-the-fake-api"
+SECRET = "test-secret_token-for-the-webhook"
 WEBHOOK_URL = "https://bot.example.org/webhooks/telegram/webhook"
 NORD = {
     "title": "NORD – Mastocytosis",
@@ -238,11 +251,17 @@ def fake_api() -> Iterator[FakeBotAPI]:
         yield api
 
 
-def test_start_up_checks_the_bot_name_and_sets_the_webhook(fake_api: FakeBotAPI) -> None:
-    channel = TelegramInput(TOKEN, f"@{BOT_USERNAME.upper()}", WEBHOOK_URL, api_url=fake_api.url)
+def channel_for(api: FakeBotAPI, secret_token: str | None = SECRET) -> TelegramInput:
+    return TelegramInput(TOKEN, BOT_USERNAME, WEBHOOK_URL, api.url, secret_token=secret_token)
+
+
+def test_start_up_checks_the_bot_name_and_sets_the_webhook_with_the_secret(
+    fake_api: FakeBotAPI,
+) -> None:
+    channel = TelegramInput(TOKEN, f"@{BOT_USERNAME.upper()}", WEBHOOK_URL, fake_api.url, SECRET)
     asyncio.run(channel.register_webhook())
     assert [call["method"] for call in fake_api.calls] == ["getMe", "setWebhook"]
-    assert fake_api.requests("setWebhook") == [{"url": WEBHOOK_URL}]
+    assert fake_api.requests("setWebhook") == [{"url": WEBHOOK_URL, "secret_token": SECRET}]
 
 
 @pytest.mark.parametrize(
@@ -279,13 +298,32 @@ def test_replies_are_sent_as_html_with_the_keyboard_under_the_last_part(
     ]
 
 
+CREDENTIALS = {"access_token": TOKEN, "verify": "b", "webhook_url": WEBHOOK_URL, "api_url": ""}
+
+
 def test_credentials_need_every_required_variable() -> None:
     with pytest.raises(RasaException, match="TELEGRAM_VERIFY, TELEGRAM_WEBHOOK_URL"):
         TelegramInput.from_credentials({"access_token": TOKEN, "verify": " ", "api_url": ""})
-    channel = TelegramInput.from_credentials(
-        {"access_token": TOKEN, "verify": "b", "webhook_url": WEBHOOK_URL, "api_url": ""}
-    )
+    channel = TelegramInput.from_credentials(CREDENTIALS)
     assert channel.api_url == "https://api.telegram.org"
+
+
+def test_the_secret_token_comes_from_telegram_secret_token(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(SECRET_TOKEN_ENV, f" {SECRET} ")
+    assert TelegramInput.from_credentials(CREDENTIALS).secret_token == SECRET
+
+
+@pytest.mark.parametrize(
+    "secret", ["has spaces", "semi;colon", "é", "x" * 257], ids=["space", ";", "é", "257 chars"]
+)
+def test_a_secret_token_telegram_would_refuse_stops_the_start(
+    monkeypatch: pytest.MonkeyPatch, secret: str
+) -> None:
+    monkeypatch.setenv(SECRET_TOKEN_ENV, secret)
+    with pytest.raises(RasaException, match=SECRET_TOKEN_ENV):
+        TelegramInput.from_credentials(CREDENTIALS)
 
 
 def test_telegram_is_on_only_in_the_generated_credentials(
@@ -300,6 +338,7 @@ def test_telegram_is_on_only_in_the_generated_credentials(
         "TELEGRAM_VERIFY": BOT_USERNAME,
         "TELEGRAM_WEBHOOK_URL": WEBHOOK_URL,
         "TELEGRAM_API_URL": "http://127.0.0.1:9",
+        SECRET_TOKEN_ENV: SECRET,
     }.items():
         monkeypatch.setenv(name, value)
     channels = {c.name(): c for c in create_http_input_channels(None, str(target))}
@@ -312,7 +351,138 @@ def test_telegram_is_on_only_in_the_generated_credentials(
         WEBHOOK_URL,
         "http://127.0.0.1:9",
     )
-    assert TOKEN not in target.read_text("utf-8")  # the file names variables, never secrets
+    assert telegram.secret_token == SECRET
+    written = target.read_text("utf-8")
+    assert TOKEN not in written and SECRET not in written  # names of variables, never secrets
+
+
+# The webhook in this process, on a Sanic server as Rasa mounts it: only Telegram gets through.
+
+
+@pytest.fixture
+def sanic_test_mode(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Sanic's test mode: without it, a second server in one process fails in Sanic's TouchUp."""
+    monkeypatch.setattr(Sanic, "test_mode", True)
+
+
+@asynccontextmanager
+async def serving(blueprint: Blueprint) -> AsyncIterator[str]:
+    """`blueprint` served on loopback under Rasa's prefix; yields the webhook's URL."""
+    app = Sanic(f"telegram-test-{uuid.uuid4().hex[:8]}")
+    app.blueprint(blueprint, url_prefix="/webhooks/telegram")
+    port = free_port()
+    server = await app.create_server(
+        host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False
+    )
+    assert server is not None
+    await server.startup()
+    await server.before_start()
+    await server.after_start()
+    try:
+        yield f"http://127.0.0.1:{port}/webhooks/telegram/webhook"
+    finally:
+        await server.before_stop()
+        server.close()
+        await server.wait_closed()
+        await server.after_stop()
+
+
+def serve_updates(
+    channel: TelegramInput,
+    posts: list[tuple[Any, dict[str, str]]],
+    on_new_message: Callable[[UserMessage], Awaitable[None]] | None = None,
+) -> tuple[list[int], list[UserMessage]]:
+    """Start `channel` as Rasa does and POST each (update, headers); statuses, messages handled."""
+    handled: list[UserMessage] = []
+
+    async def record(message: UserMessage) -> None:
+        handled.append(message)
+
+    blueprint = channel.blueprint(on_new_message or record)  # registers the webhook first
+
+    async def post_all() -> list[int]:
+        async with serving(blueprint) as url, aiohttp.ClientSession() as session:
+            statuses = []
+            for update, headers in posts:
+                body = update if isinstance(update, bytes) else json.dumps(update)
+                async with session.post(url, data=body, headers=headers) as reply:
+                    statuses.append(reply.status)
+            return statuses
+
+    return asyncio.run(post_all()), handled
+
+
+def secret_header(secret: str) -> dict[str, str]:
+    return {"content-type": "application/json", SECRET_TOKEN_HEADER: secret}
+
+
+FORGED_HEADERS = {
+    "no header": {"content-type": "application/json"},
+    "empty": secret_header(""),
+    "wrong": secret_header("not-the-secret"),
+    "prefix": secret_header(SECRET[:-1]),
+    "longer": secret_header(SECRET + "x"),
+    "other case": secret_header(SECRET.upper()),
+    "not ASCII": secret_header(SECRET + "é"),
+}
+
+
+@pytest.mark.usefixtures("sanic_test_mode")
+@pytest.mark.parametrize("headers", FORGED_HEADERS.values(), ids=FORGED_HEADERS.keys())
+def test_an_update_without_the_secret_gets_403_and_is_not_handled(
+    fake_api: FakeBotAPI, headers: dict[str, str]
+) -> None:
+    forged = text_update("What causes mastocytosis?", 666)
+    genuine = text_update("What is mastocytosis?", 42)
+    statuses, handled = serve_updates(
+        channel_for(fake_api), [(forged, headers), (genuine, secret_header(SECRET))]
+    )
+    assert statuses == [403, 200]
+    assert [(m.sender_id, m.text) for m in handled] == [("42", "What is mastocytosis?")]
+    assert fake_api.requests("sendMessage") == []
+
+
+@pytest.mark.usefixtures("sanic_test_mode")
+def test_the_secret_is_checked_before_the_body_is_read(fake_api: FakeBotAPI) -> None:
+    posts = [
+        (b"not JSON", {"content-type": "application/json"}),
+        (b"not JSON", secret_header(SECRET)),
+    ]
+    statuses, _ = serve_updates(channel_for(fake_api), posts)
+    assert statuses == [403, 400]
+
+
+@pytest.mark.usefixtures("sanic_test_mode")
+def test_without_telegram_secret_token_each_start_makes_its_own(
+    fake_api: FakeBotAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(SECRET_TOKEN_ENV, raising=False)
+    credentials = {**CREDENTIALS, "verify": BOT_USERNAME, "api_url": fake_api.url}
+    first, second = (TelegramInput.from_credentials(credentials) for _ in range(2))
+    assert first.secret_token != second.secret_token
+    assert all(re.fullmatch(r"[\w-]{43}", c.secret_token) for c in (first, second))
+    update = text_update("What is mastocytosis?", 42)
+    statuses, handled = serve_updates(
+        second,
+        [(update, secret_header(first.secret_token)), (update, secret_header(second.secret_token))],
+    )
+    assert fake_api.webhook_secret() == second.secret_token  # what Telegram was given
+    assert statuses == [403, 200] and len(handled) == 1
+
+
+@pytest.mark.usefixtures("sanic_test_mode")
+def test_a_failure_while_answering_gets_the_apology(fake_api: FakeBotAPI) -> None:
+    async def failing(message: UserMessage) -> None:
+        raise RuntimeError("the tracker store is down")
+
+    update = text_update("What is mastocytosis?", 42)
+    statuses, _ = serve_updates(
+        channel_for(fake_api), [(update, secret_header(SECRET))], on_new_message=failing
+    )
+    assert statuses == [200]  # Telegram must not deliver it again
+    assert [(m["chat_id"], m["text"]) for m in fake_api.requests("sendMessage")] == [
+        ("42", UNAVAILABLE_REPLY)
+    ]
 
 
 # The running assistant (`make run` with the Telegram variables set) against the fake Bot API.
@@ -335,19 +505,37 @@ def telegram_stack(
         TELEGRAM_VERIFY=BOT_USERNAME,
         TELEGRAM_WEBHOOK_URL=WEBHOOK_URL,
         TELEGRAM_API_URL=stack_api.url,
+        TELEGRAM_SECRET_TOKEN=SECRET,
     ) as running:
         yield running
 
 
-def post_update(stack: Stack, update: Any) -> requests.Response:
-    """POST an update (bytes are sent as they are) to the Telegram webhook."""
+def post_update(stack: Stack, update: Any, secret: str | None = SECRET) -> requests.Response:
+    """POST an update (bytes are sent as they are) to the Telegram webhook, as Telegram does.
+
+    `secret`: the secret token header (None: no header, as in a forged update).
+    """
     body = update if isinstance(update, bytes) else json.dumps(update).encode()
+    headers = {"content-type": "application/json"} if secret is None else secret_header(secret)
     return requests.post(
-        f"{stack.rasa}/webhooks/telegram/webhook",
-        data=body,
-        headers={"content-type": "application/json"},
-        timeout=30,
+        f"{stack.rasa}/webhooks/telegram/webhook", data=body, headers=headers, timeout=30
     )
+
+
+def stored_user_texts(stack: Stack, sender_id: str) -> list[str]:
+    """The user messages stored in the tracker store for `sender_id`."""
+    with closing(sqlite3.connect(stack.tracker_db)) as db:
+        rows = db.execute(
+            "SELECT data FROM events WHERE sender_id = ? AND type_name = 'user' ORDER BY id",
+            (sender_id,),
+        ).fetchall()
+    return [json.loads(data)["text"] for (data,) in rows]
+
+
+def stored_event_count(stack: Stack, sender_id: str) -> int:
+    with closing(sqlite3.connect(stack.tracker_db)) as db:
+        query = "SELECT COUNT(*) FROM events WHERE sender_id = ?"
+        return db.execute(query, (sender_id,)).fetchone()[0]
 
 
 def reply_to(api: FakeBotAPI, chat_id: int, contains: str) -> dict[str, Any]:
@@ -367,7 +555,7 @@ def new_chat() -> int:
 @pytest.mark.stack
 def test_start_up_registered_the_webhook(telegram_stack: Stack, stack_api: FakeBotAPI) -> None:
     assert stack_api.requests("getMe")
-    assert {"url": WEBHOOK_URL} in stack_api.requests("setWebhook")
+    assert {"url": WEBHOOK_URL, "secret_token": SECRET} in stack_api.requests("setWebhook")
     health = requests.get(f"{telegram_stack.rasa}/webhooks/telegram/", timeout=5)
     assert health.json() == {"status": "ok"}
 
@@ -435,3 +623,30 @@ def test_updates_without_a_user_text_get_no_reply_and_no_error(
     assert response.status_code == (400 if isinstance(update, bytes) else 200)
     assert len(stack_api.requests("sendMessage")) == sent_before
     assert requests.get(f"{telegram_stack.rasa}/webhooks/telegram/", timeout=5).ok
+
+
+@pytest.mark.stack
+@pytest.mark.parametrize("secret", [None, "not-the-secret"], ids=["no header", "wrong header"])
+def test_a_forged_update_gets_403_no_reply_and_is_not_stored(
+    telegram_stack: Stack, stack_api: FakeBotAPI, secret: str | None
+) -> None:
+    chat = new_chat()
+    response = post_update(telegram_stack, text_update("What causes mastocytosis?", chat), secret)
+    assert response.status_code == 403
+    assert [m for m in stack_api.requests("sendMessage") if m["chat_id"] == str(chat)] == []
+    assert stored_event_count(telegram_stack, str(chat)) == 0
+
+
+@pytest.mark.stack
+def test_an_over_long_message_is_capped_as_on_rest(
+    telegram_stack: Stack, stack_api: FakeBotAPI
+) -> None:
+    text = "What causes mastocytosis? " + "really " * 2000
+    assert len(text) > MAX_MESSAGE_CHARS
+    chat, sender = new_chat(), uuid.uuid4().hex
+    assert post_update(telegram_stack, text_update(text, chat)).status_code == 200
+    telegram_stack.ask(text, sender)
+    capped = [text[:MAX_MESSAGE_CHARS]]
+    assert stored_user_texts(telegram_stack, str(chat)) == stored_user_texts(telegram_stack, sender)
+    assert stored_user_texts(telegram_stack, str(chat)) == capped
+    stack_api.wait_for("sendMessage", lambda m: m["chat_id"] == str(chat))
