@@ -88,6 +88,7 @@ build/credentials.yml: bot/credentials.yml bot/telegram.py $(VENV)/.installed
 	$(PY) -m bot.telegram $< $@
 
 run: setup $(CREDENTIALS) ## Start the action server, Rasa (REST + socket.io) and the chat page; Ctrl-C stops all
+	$(PY) -m scripts.preflight
 	mkdir -p "$(dir $(TRACKER_DB))"
 	$(PY) -m scripts.run_stack \
 	  --service actions 'http://127.0.0.1:$(ACTIONS_PORT)/health' '$(RUN_ACTIONS)' \
