@@ -7,7 +7,7 @@ import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActionExecuted, SessionStarted, SlotSet
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answer import Answer
@@ -185,27 +185,6 @@ class ActionRecordFeedback(Action):
         else:
             dispatcher.utter_message(text=SORRY_NOT_HELPFUL, buttons=topic_menu_buttons())
         return [SlotSet(SLOT_FEEDBACK, record)]
-
-
-class ActionSessionStart(Action):
-    """Rasa's session start, plus a reply when someone typed "/session_start" themselves.
-
-    Rasa's own action starts the session silently, which leaves a person who typed the command
-    with no reply at all. Slots carry over as `session_config` says (the default action's rule).
-    """
-
-    def name(self) -> str:
-        return "action_session_start"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        events: list[dict[str, Any]] = [SessionStarted()]
-        if (domain.get("session_config") or {}).get("carry_over_slots_to_new_session", True):
-            events += [SlotSet(name, value) for name, value in tracker.slots.items() if value]
-        if (tracker.latest_message.get("text") or "").strip() == "/session_start":
-            dispatcher.utter_message(response="utter_session_started")
-        return [*events, ActionExecuted("action_listen")]
 
 
 class ActionShowTopics(Action):

@@ -17,7 +17,7 @@ connects. Later Sanic releases wrap each awaitable in a task first; `_wait_wrapp
 does the same, for Sanic's websocket module only.
 
 Importing this module (credentials.yml names both channels) applies that fix,
-`bot.resilience.install()` and `bot.speedups.install()`.
+`bot.resilience.install()`, `bot.speedups.install()` and `bot.session.install()`.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from sanic import Blueprint
 from sanic.exceptions import InvalidUsage, PayloadTooLarge, SanicException
 from sanic.request import Request
 
-from bot import resilience, speedups
+from bot import resilience, session, speedups
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +59,7 @@ async def _wait_wrapping_coroutines(awaitables: Iterable[Any], *args: Any, **kwa
 sanic_websockets.asyncio = SimpleNamespace(**{**vars(asyncio), "wait": _wait_wrapping_coroutines})
 resilience.install()
 speedups.install()
+session.install()
 
 
 class UnsupportedMediaType(SanicException):

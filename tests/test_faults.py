@@ -208,6 +208,10 @@ def test_without_the_action_server_users_are_told_and_it_comes_back(stack: Stack
     old = kill("actions.server", port)
     # The supervisor waits at least a second before restarting it: this question falls inside.
     assert stack.answer_text("what is the outlook?", sender) == UNAVAILABLE_REPLY
+    # A new conversation's first message never waits for the action server: an emergency typed
+    # first is answered with the steps alone (the session start is Rasa's own, bot/session.py).
+    emergency = stack.answer_text("my throat is closing and I can't breathe", uuid.uuid4().hex)
+    assert emergency.startswith("This may be anaphylaxis") and UNAVAILABLE_REPLY not in emergency
     wait_for(lambda: requests.get(f"{stack.actions}/health", timeout=2).ok)
     assert service_pid("actions.server", port) not in (None, old)
     reply = stack.answer_text("what is the outlook?", sender)
