@@ -28,6 +28,7 @@ FOCUS_WEIGHT = 0.15  # a sentence naming every focus word gains this much over i
 RANK_PENALTY = 0.05  # per place a passage is below the best one
 KEEP_WITHIN = 0.1  # sentences of other passages this close to the best one's score are kept
 PASSAGE_MARGIN = 0.15  # passages this close to the best one's score give sentences
+CHUNK_PART = re.compile(r"(?:-(\d+))?(?:-x)*")  # actions/knowledge.py's chunk id suffixes
 
 
 @dataclass(frozen=True)
@@ -110,12 +111,18 @@ def choose_sentences(candidates: list[Candidate], max_sentences: int) -> list[Ca
 
     def reading_order(candidate: Candidate) -> tuple[bool, int, int, int]:
         chunk = candidate.hit.chunk
-        part = int(chunk.id.rsplit("-", 1)[1]) if chunk.id != chunk.section else 0
+        part = chunk_part(chunk.id, chunk.section)
         other = chunk.section != section
         return (other, candidate.hit_rank if other else 0, part, candidate.position)
 
     kept = [c for c in ranked[1:] if close(c)][: max_sentences - 1]
     return [best, *sorted(kept, key=reading_order)]
+
+
+def chunk_part(chunk_id: str, section: str) -> int:
+    """Which chunk of its section a chunk is: 0 for "x#heading", 2 for "x#heading-2"."""
+    match = CHUNK_PART.fullmatch(chunk_id[len(section) :]) if chunk_id.startswith(section) else None
+    return int(match.group(1)) if match and match.group(1) else 0
 
 
 def format_sources(sources: list[dict[str, str]], limit: int = 3) -> str:

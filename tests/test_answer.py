@@ -8,6 +8,7 @@ from actions.answer import (
     abstain,
     candidate_sentences,
     choose_sentences,
+    chunk_part,
     compose_answer,
 )
 from actions.answerability import ABSTAINED, ANSWERED, PARTIAL, Assessment
@@ -149,3 +150,11 @@ def test_at_most_three_sources_are_linked() -> None:
 def test_choosing_needs_room_for_a_sentence() -> None:
     with pytest.raises(ValueError):
         choose_sentences([], 0)
+
+
+def test_chunk_parts_are_read_from_any_chunk_id() -> None:
+    assert chunk_part("doc#b", "doc#b") == 0
+    assert chunk_part("doc#b-2", "doc#b") == 2
+    assert chunk_part("doc#b-x", "doc#b") == 0  # a repeated heading's chunk: no crash
+    assert chunk_part("doc#b-1-x", "doc#b") == 1
+    assert chunk_part("other#c", "doc#b") == 0
