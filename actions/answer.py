@@ -38,10 +38,13 @@ class Answer:
     text: str
     sources: list[dict[str, str]] = field(default_factory=list)
     chunk_ids: list[str] = field(default_factory=list)
-    abstained: bool = False
     nearest: list[str] = field(default_factory=list)  # an abstention's closest chunks
     outcome: str = ANSWERED
     missing: str = ""
+
+    @property
+    def abstained(self) -> bool:
+        return self.outcome == ABSTAINED
 
 
 @dataclass(frozen=True)
@@ -183,7 +186,6 @@ def abstain(hits: list[Hit], assessment: Assessment | None = None) -> Answer:
     missing = assessment.missing if assessment else ""
     return Answer(
         text=text,
-        abstained=True,
         nearest=[hit.chunk.id for hit in hits[:3]],
         outcome=ABSTAINED,
         missing=missing,

@@ -154,15 +154,6 @@ def retrieval_intent(parse_data: dict[str, Any]) -> tuple[str | None, float]:
     return best.get("name"), float(best.get("confidence") or 0.0)
 
 
-def entity_values(parse_data: dict[str, Any], entity: str | None = None) -> list[str]:
-    """Entity values of a parsed message (canonical after synonym mapping), of one type or all."""
-    return [
-        str(e["value"])
-        for e in parse_data.get("entities", [])
-        if e.get("value") and entity in (None, e.get("entity"))
-    ]
-
-
 _service: QuestionAnswerer | None = None
 _service_lock = threading.Lock()
 

@@ -14,8 +14,9 @@ from __future__ import annotations
 import os
 import sys
 
+from bot.tokens import MIN_TOKEN_CHARS
+
 TOKEN_ENV = "RASA_AUTH_TOKEN"
-MIN_TOKEN_CHARS = 16
 
 
 def rasa_arguments(options: list[str], token: str | None) -> list[str]:

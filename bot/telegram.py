@@ -49,6 +49,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels import guarded
+from bot.tokens import TELEGRAM_SECRET_TOKEN
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +69,6 @@ ENV_VARS = {
 # `${...}` whose variable is unset, and unset means "make a new one at each start".
 SECRET_TOKEN_ENV = "TELEGRAM_SECRET_TOKEN"
 SECRET_TOKEN_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-_SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what setWebhook accepts
 CREDENTIALS_BLOCK = """
 # Telegram (bot/telegram.py). Added by `make run` only when TELEGRAM_ACCESS_TOKEN is set; Rasa
 # fills in the ${...} values from the environment at start-up, so no secret is written here.
@@ -314,7 +314,7 @@ class TelegramInput(RasaTelegramInput):
         super().__init__(access_token, verify, webhook_url, debug_mode=False)
         self.api_url = api_url
         self.secret_token = secret_token or secrets.token_urlsafe(32)
-        if not _SECRET_TOKEN.fullmatch(self.secret_token):
+        if not TELEGRAM_SECRET_TOKEN.fullmatch(self.secret_token):
             raise RasaException(
                 f"{SECRET_TOKEN_ENV} must be 1-256 characters of A-Z, a-z, 0-9, _ and -."
             )

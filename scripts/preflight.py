@@ -10,12 +10,11 @@ status is 2.
 
 from __future__ import annotations
 
-import re
 import sys
 from collections.abc import Callable, Mapping
 from urllib.parse import urlsplit
 
-from bot.serve import MIN_TOKEN_CHARS
+from bot.tokens import MIN_TOKEN_CHARS, TELEGRAM_SECRET_TOKEN
 
 URL_SETTINGS = (
     "ACTION_ENDPOINT_URL",
@@ -33,7 +32,6 @@ POSITIVE_INTEGERS = (
 )
 FRACTIONS = ("RETRIEVAL_ABSTAIN_BELOW", "RETRIEVAL_ABSTAIN_BELOW_CONFIDENT", "CONFIDENT_INTENT")
 EMBEDDING_BACKENDS = ("onnx", "torch")
-TELEGRAM_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what the Bot API accepts
 
 
 def url_problem(value: str) -> str | None:
@@ -83,7 +81,7 @@ def cors_problem(value: str) -> str | None:
 
 
 def secret_problem(value: str) -> str | None:
-    if not TELEGRAM_SECRET.fullmatch(value):
+    if not TELEGRAM_SECRET_TOKEN.fullmatch(value):
         return "must be 1-256 characters of A-Z, a-z, 0-9, _ and -"
     return None
 
