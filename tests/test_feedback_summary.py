@@ -8,22 +8,11 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from actions.settings import PROJECT_ROOT
 from scripts.feedback_summary import read_ratings, report
 
-DOMAIN = Domain.from_yaml(
-    """
-version: "3.1"
-slots:
-  feedback:
-    type: any
-    mappings:
-      - type: custom
-  topic:
-    type: text
-    mappings:
-      - type: custom
-"""
-)
+# The project's own domain: its `feedback` and `unanswered` slots are what the actions set.
+DOMAIN = Domain.load(str(PROJECT_ROOT / "bot" / "domain.yml"))
 
 
 def rating(value: str, question: str, chunk: str, comment: str = "") -> SlotSet:

@@ -13,20 +13,8 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from actions.settings import PROJECT_ROOT
 from scripts.gaps import group_by_topic, read_gaps, render, topic_titles
 
-DOMAIN = Domain.from_yaml(
-    """
-version: "3.1"
-slots:
-  feedback:
-    type: any
-    mappings:
-      - type: custom
-  unanswered:
-    type: any
-    mappings:
-      - type: custom
-"""
-)
+# The project's own domain: its `feedback` and `unanswered` slots are what the actions set.
+DOMAIN = Domain.load(str(PROJECT_ROOT / "bot" / "domain.yml"))
 
 
 def unanswered(question: str, nearest: str, outcome: str = "abstained") -> SlotSet:
