@@ -19,6 +19,8 @@ FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.DOTALL)
 HEADING = re.compile(r"^(#{1,6})\s+(.*\S)\s*$")
 LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 QUESTIONS_START = "<!-- questions:"
+# `<!-- sources: 2, 5 -->` under a heading: the section rests on the file's 2nd and 5th sources.
+SECTION_SOURCES = re.compile(r"^<!--\s*sources:\s*([\d,\s]+?)\s*-->$")
 COMMENT_END = "-->"
 REQUIRED_FIELDS = ("title", "topics", "sources", "last_reviewed")
 
@@ -65,6 +67,7 @@ class Section:
     paragraphs: tuple[str, ...]
     questions: tuple[str, ...] = ()
     line: int = 0  # 1-based line of the heading in the body, for editors' error messages
+    sources: tuple[int, ...] = ()  # 1-based numbers of the file's sources this section rests on
 
 
 class KnowledgeFileError(ValueError):
@@ -90,12 +93,15 @@ def split_sections(body: str) -> list[Section]:
     """Group Markdown paragraphs under the heading path (h1 > h2 > ...) they belong to.
 
     A `<!-- questions: ... -->` comment under a heading lists, one per `- ` line, questions the
-    section answers; they help retrieval and are never shown or quoted.
+    section answers; they help retrieval and are never shown or quoted. A `<!-- sources: 1, 3
+    -->` comment names the file's sources (by number, from 1) that the section rests on: its
+    answers cite those instead of the file's first sources.
     """
     sections: list[Section] = []
     path: list[str] = []
     paragraphs: list[str] = []
     questions: list[str] = []
+    section_sources: list[int] = []
     current: list[str] = []
     heading_line = 0
     in_comment = in_questions = False
@@ -108,9 +114,18 @@ def split_sections(body: str) -> list[Section]:
     def close_section() -> None:
         close_paragraph()
         if paragraphs:
-            sections.append(Section(tuple(path), tuple(paragraphs), tuple(questions), heading_line))
+            sections.append(
+                Section(
+                    tuple(path),
+                    tuple(paragraphs),
+                    tuple(questions),
+                    heading_line,
+                    tuple(section_sources),
+                )
+            )
         paragraphs.clear()
         questions.clear()
+        section_sources.clear()
 
     for number, line in enumerate(body.splitlines(), start=1):
         stripped = line.strip()
@@ -118,6 +133,11 @@ def split_sections(body: str) -> list[Section]:
             if in_questions and LIST_ITEM.match(line):
                 questions.append(LIST_ITEM.sub("", line).strip())
             in_comment = COMMENT_END not in stripped
+            continue
+        numbers = SECTION_SOURCES.match(stripped)
+        if numbers:
+            close_paragraph()
+            section_sources[:] = [int(n) for n in re.findall(r"\d+", numbers.group(1))]
             continue
         if stripped.startswith("<!--"):
             close_paragraph()
@@ -195,12 +215,27 @@ def chunk_document(path: Path, split_length: int = 5, split_overlap: int = 1) ->
                 "heading": heading,
                 "section": section_id,  # shared by every chunk of a long section
                 "topics": list(meta["topics"]),
-                "sources": list(meta["sources"]),
+                "sources": section_source_list(meta["sources"], section, path),
                 "sentences": group,
                 "questions": list(section.questions),
             }
             chunks.append(Chunk(chunk_id, meta["title"], " ".join(group), chunk_meta))
     return chunks
+
+
+def section_source_list(
+    sources: list[dict[str, str]], section: Section, path: Path
+) -> list[dict[str, str]]:
+    """The sources a section's answers cite: those it names, else all of the file's, in order."""
+    if not section.sources:
+        return list(sources)
+    wrong = [n for n in section.sources if not 1 <= n <= len(sources)]
+    if wrong:
+        raise KnowledgeFileError(
+            f"{path}: section '{section.heading_path[-1]}' names source {wrong[0]}, "
+            f"but the file lists {len(sources)}"
+        )
+    return [sources[n - 1] for n in dict.fromkeys(section.sources)]
 
 
 def knowledge_files(knowledge_dir: Path) -> list[Path]:

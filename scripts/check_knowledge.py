@@ -115,8 +115,14 @@ def check_front_matter(file: KnowledgeFile, today: dt.date) -> list[Problem]:
 
 
 def check_sections(file: KnowledgeFile) -> list[Problem]:
-    """Example questions under every section; emergency steps wherever anaphylaxis signs are."""
+    """Example questions, emergency steps and listed sources in every section.
+
+    Every section needs example questions; one naming anaphylaxis signs needs the emergency
+    steps; a `<!-- sources: 1, 3 -->` comment may name only sources the front matter lists.
+    """
     problems: list[Problem] = []
+    listed = file.meta.get("sources")
+    count = len(listed) if isinstance(listed, list) else 0
     for section in file.sections:
         line = section.line + file.body_offset
         heading = section.heading_path[-1] if section.heading_path else "(no heading)"
@@ -124,6 +130,11 @@ def check_sections(file: KnowledgeFile) -> list[Problem]:
             problems.append(
                 Problem(str(file.path), line, f"section {heading!r} has no example questions")
             )
+        problems += [
+            Problem(str(file.path), line, f"section {heading!r} names source {n}, not listed")
+            for n in section.sources
+            if not 1 <= n <= count
+        ]
         problem = emergency_steps_problem(" ".join(section.paragraphs))
         if problem:
             problems.append(Problem(str(file.path), line, f"section {heading!r} {problem}"))

@@ -97,3 +97,21 @@ def test_question_comments_are_kept_apart_from_the_text() -> None:
     [section] = split_sections(body)
     assert section.questions == ("what is a part", "part meaning")
     assert section.paragraphs == ("A part is a piece.", "It fits.")
+
+
+def test_a_section_cites_the_sources_it_names(tmp_path: Path) -> None:
+    front = (
+        "---\ntitle: T\ntopics: [overview]\nsources:\n  - title: A\n    url: https://a.org\n"
+        "  - title: B\n    url: https://b.org\nlast_reviewed: 2026-01-01\n---\n# T\n"
+    )
+    path = tmp_path / "t.md"
+    path.write_text(
+        front + "## One\n<!-- sources: 2 -->\nOne is from B.\n\n## Two\nTwo is from both.\n"
+    )
+    one, two = chunk_document(path)
+    assert [s["title"] for s in one.sources] == ["B"]
+    assert [s["title"] for s in two.sources] == ["A", "B"]
+    assert one.text == "One is from B."  # the comment is not part of the text
+    path.write_text(front + "## One\n<!-- sources: 3 -->\nOne.\n")
+    with pytest.raises(KnowledgeFileError, match="names source 3"):
+        chunk_document(path)
