@@ -33,7 +33,7 @@ SAME_QUESTION_ABOUT = re.compile(
 SHORT_QUESTION_TOKENS = 3
 SUBJECT_SLOTS = ("form", "gene", "drug")
 # Entities that say what a question is about, so what its follow-ups are about.
-SUBJECT_ENTITIES = (*SUBJECT_SLOTS, "test")
+SUBJECT_ENTITIES = (*SUBJECT_SLOTS, "condition", "test")
 
 
 # A question about mastocytosis itself ("what causes mastocytosis?") is not about the form

@@ -58,7 +58,7 @@ MASTOCYTOSIS_CONTEXT = re.compile(
 )
 MASTOCYTOSIS_WORDS = re.compile(MASTOCYTOSIS_TERMS, re.IGNORECASE)
 # Entity types whose lookup tables hold mastocytosis vocabulary (organ names are everyday words).
-DOMAIN_ENTITIES = frozenset({"form", "symptom", "drug", "gene", "test", "population"})
+DOMAIN_ENTITIES = frozenset({"form", "symptom", "drug", "gene", "test", "population", "condition"})
 
 
 OTHER, OURS, FOLLOW_UP, UNCLEAR = "other condition", "ours", "follow-up", "unclear"
