@@ -20,7 +20,7 @@ from actions.clarify import (
     topic_menu_buttons,
 )
 from actions.context import latest_subject
-from actions.planner import plan_query
+from actions.planner import plan_query, remember
 from actions.retrieval import INTENT_TOPICS
 from actions.sanitize import MAX_MESSAGE_CHARS, TRUNCATED_KEY, clean_text, is_empty_message
 from actions.scope import FOLLOW_UP, decide_scope, domain_entity_types
@@ -82,7 +82,7 @@ class ActionAnswerQuestion(Action):
         service = get_service()
         answer = await asyncio.to_thread(service.answer, plan, intent, confidence)
         logger.info("intent %s: %s from %s", intent, answer.outcome, answer.chunk_ids)
-        logger.debug("searched %r", plan.query)
+        logger.debug("searched %r", answer.query)
         unsure = (message.get("intent") or {}).get("name") == FALLBACK_INTENT
         if answer.abstained and unsure and not answer.missing:
             return clarify(dispatcher, tracker, question)
@@ -100,9 +100,8 @@ class ActionAnswerQuestion(Action):
             SlotSet(
                 SLOT_LAST_ANSWER,
                 {
-                    "question": plan.query,  # as searched: a follow-up with its thread
-                    "thread": plan.thread,
-                    "subject": plan.subject,
+                    "question": answer.query,  # as searched: a follow-up with its thread
+                    **remember(plan, answer.text),
                     "chunks": answer.chunk_ids,
                     "sources": [source["url"] for source in answer.sources],
                 },

@@ -26,6 +26,8 @@ ABSTAIN_TEXT = (
 )
 FOCUS_WEIGHT = 0.15  # a sentence naming every focus word gains this much over its cosine
 RANK_PENALTY = 0.05  # per place a passage is below the best one
+HEADING_SHARE = 0.5  # a focus word in the passage's heading counts half as much as in the sentence
+OFF_SUBJECT_PENALTY = 0.15  # a sentence on smoldering SM, for a question on aggressive SM
 KEEP_WITHIN = 0.1  # sentences of other passages this close to the best one's score are kept
 PASSAGE_MARGIN = 0.15  # passages this close to the best one's score give sentences
 CHUNK_PART = re.compile(r"(?:-(\d+))?(?:-x)*")  # actions/knowledge.py's chunk id suffixes
@@ -41,6 +43,7 @@ class Answer:
     nearest: list[str] = field(default_factory=list)  # an abstention's closest chunks
     outcome: str = ANSWERED
     missing: str = ""
+    query: str = ""  # what was searched to find it
 
     @property
     def abstained(self) -> bool:
@@ -72,22 +75,35 @@ def passage_hits(hits: list[Hit], limit: int = 3) -> list[Hit]:
 
 
 def candidate_sentences(
-    hits: list[Hit], sentences_of: SentencesOf, query_embedding: np.ndarray, focus: Iterable[str]
+    hits: list[Hit],
+    sentences_of: SentencesOf,
+    query_embedding: np.ndarray,
+    focus: Iterable[str],
+    off_subject: Callable[[str], bool] | None = None,
 ) -> list[Candidate]:
-    """Every sentence of the passage hits, scored against the question, without repeats."""
+    """Every sentence of the passage hits, scored against the question, without repeats.
+
+    `off_subject` tells a sentence about another form of mastocytosis than the one asked about
+    (actions/forms.py); such a sentence loses `OFF_SUBJECT_PENALTY`.
+    """
     focus_stems = set(tokenize(" ".join(focus)))
     candidates: list[Candidate] = []
     seen: set[str] = set()
     for rank, hit in enumerate(passage_hits(hits)):
         sentences, embeddings = sentences_of(hit)
+        # The heading says what the whole passage is about ("Outlook for advanced ...").
+        heading = focus_stems & set(tokenize(hit.chunk.heading))
         cosines = embeddings @ query_embedding if len(embeddings) else [hit.dense] * len(sentences)
         for position, (sentence, cosine) in enumerate(zip(sentences, cosines, strict=True)):
             key = _normalise(sentence)
             if key in seen:
                 continue
             seen.add(key)
-            overlap = len(focus_stems & set(tokenize(sentence))) / max(len(focus_stems), 1)
+            named = focus_stems & set(tokenize(sentence))
+            overlap = (len(named) + HEADING_SHARE * len(heading - named)) / max(len(focus_stems), 1)
             score = float(cosine) + FOCUS_WEIGHT * overlap - RANK_PENALTY * rank
+            if off_subject is not None and off_subject(sentence):
+                score -= OFF_SUBJECT_PENALTY
             candidates.append(Candidate(sentence, score, rank, position, hit))
     return candidates
 

@@ -39,6 +39,21 @@ GENERIC = frozenset(
 )
 
 
+# Words that ask for a property of whatever was just discussed ("side effects?", "does it
+# hurt?", "how long does it last?"), as stems: a follow-up made of these alone is about the thread.
+ATTRIBUTES = frozenset(
+    """
+    side effect effects risk risky danger dangerous serious hurt pain painful sore cost dose
+    work long last often soon quickly treat treated treatment cure cured outlook prognosis
+    common rare inherit inherited genetic test tested check checked diagnose diagnosed symptom
+    sign cause mean worse better progress spread contagious remove removed go away grow out
+    fade happen differ difference same type form start stop approved available next else
+    level high low normal result rule ruled raise raised count
+    """.split()
+)
+ATTRIBUTES = frozenset(stem(word) for word in ATTRIBUTES) | ATTRIBUTES
+
+
 @dataclass(frozen=True)
 class Unknowable:
     """A kind of question the assistant cannot know the answer to, and where to find out."""

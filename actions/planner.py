@@ -17,6 +17,7 @@ Follow-ups lean on the *thread*: the last question that stood on its own.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,9 +27,17 @@ from actions.context import (
     asks_previous_question_again,
     is_follow_up,
 )
-from actions.focus import focus_words
+from actions.focus import ATTRIBUTES, WORD, focus_words
+from actions.words import STOPWORDS, stem, tokenize
 
 MAX_THREAD_CHARS = 200  # a long first message is cut before it is carried into follow-ups
+# "it", "that mutation" and "is that ...?" stand for the subject; "they" and "them" are as
+# often the doctors or the spots, so they are left alone, and so is "it's" ("if it's normal").
+REFERENCE = re.compile(
+    r"\bit\b(?!')|\b(?:that|this) (?:mutation|gene|change|variant|drug|medicine|medication|"
+    r"treatment|test|condition|disease|form|type|one)\b|(?<=\bis )(?:that|this)\b(?! why\b)",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -42,6 +51,12 @@ class QueryPlan:
     thread: str  # the standing question this one belongs to, kept for the next follow-up
     follow_up: bool
     terms: tuple[str, ...] = ()  # entity values retrieval boosts: the message's, and the subject
+    topics: tuple[str, ...] = ()  # the thread's words its answer used ("anaesthesia")
+    referent: str | None = None  # what "it" stands for next: the subject named last
+    # A follow-up with a topic of its own ("can I still do sport with it?" after "what is a
+    # mast cell?") read without the thread; the service keeps it if it answers the message better.
+    alternatives: tuple[str, ...] = ()
+    asks: str = ""  # the sentence of the message that asks ("what should his school know?")
 
 
 def expand_entities(text: str, entities: list[dict[str, Any]]) -> str:
@@ -63,9 +78,42 @@ def expand_entities(text: str, entities: list[dict[str, Any]]) -> str:
 
 
 def named_subjects(entities: list[dict[str, Any]]) -> list[str]:
-    """Canonical values of the form, gene, drug and test entities a message names, in order."""
+    """Canonical values of the form, gene, drug, condition and test entities a message names."""
     values = [str(e["value"]) for e in entities if e.get("entity") in SUBJECT_ENTITIES]
     return list(dict.fromkeys(v for v in values if v))
+
+
+# What "it" most likely stands for, when a message names several subjects: the test or related
+# condition asked about before the form the person has ("I have ISM, do I need a bone marrow
+# biopsy?" then "does it hurt?").
+REFERENT_PRIORITY = ("form", "gene", "drug", "test", "condition")
+
+
+def referent_of(text: str, entities: list[dict[str, Any]]) -> str | None:
+    """The subject a later "it" refers to: one named in the sentence that asks, by priority."""
+    subjects = [
+        e
+        for e in entities
+        if e.get("entity") in REFERENT_PRIORITY and isinstance(e.get("start"), int)
+    ]
+    asking_from = text.rfind(asking_sentence(text))
+    pool = [e for e in subjects if e["start"] >= asking_from] or subjects
+    if not pool:
+        return None
+    best = max(pool, key=lambda e: (REFERENT_PRIORITY.index(e["entity"]), e["start"]))
+    return str(best["value"])
+
+
+def resolve_reference(question: str, subject: str | None) -> str | None:
+    """The question with its "it" or "that mutation" written as the subject, if it has one.
+
+    "how many adults with SM have that mutation?" after KIT D816V is searched as "how many
+    adults with SM have KIT D816V?": appended after the question instead, the subject is
+    outweighed by the question's own words and retrieval finds how common SM is.
+    """
+    if not subject or not REFERENCE.search(question):
+        return None
+    return REFERENCE.sub(lambda _: subject, question, count=1)
 
 
 def thread_words(thread: str, subject: str | None) -> str:
@@ -77,6 +125,49 @@ def thread_words(thread: str, subject: str | None) -> str:
     """
     words = [w for w in focus_words(thread) if not subject or w.lower() not in subject.lower()]
     return " ".join([subject, *words] if subject else words) or thread
+
+
+def topic_words(thread: str, subject: str | None, passages: str) -> tuple[str, ...]:
+    """The thread's words that its answer also uses: what the thread was about.
+
+    "I have SM and I'm booked for a hip replacement. is general anaesthesia safe for me?",
+    answered from the passage on surgery, gives ("anaesthesia", "safe"): "booked" and "hip" are
+    the person's circumstances, and carried into every follow-up they would pull retrieval back
+    to whatever passage mentions them. A thread of only generic words ("what is a mast cell?")
+    keeps its plain content words ("mast", "cell").
+    """
+    used = set(tokenize(passages))
+    words = focus_words(thread) or [w for w in WORD.findall(thread) if w.lower() not in STOPWORDS]
+    named = set(tokenize(subject or ""))
+    found = [
+        w for w in words if (stems := set(tokenize(w))) and stems <= used and not stems <= named
+    ]
+    return tuple(dict.fromkeys(found))
+
+
+def remember(plan: QueryPlan, passages: str) -> dict[str, Any]:
+    """What the next message's plan needs of this answered one (stored in `last_answer`)."""
+    topics = plan.topics if plan.follow_up else topic_words(plan.thread, plan.subject, passages)
+    return {
+        "thread": plan.thread,
+        "subject": plan.subject,
+        "referent": plan.referent,
+        "topics": list(topics),
+    }
+
+
+SENTENCE_END = re.compile(r"(?<=[?!.])\s+")
+
+
+def asking_sentence(question: str) -> str:
+    """The sentence of a message that asks: its last question, or else its last sentence.
+
+    "my son is 6 and has urticaria pigmentosa. what should his school know?" asks about school;
+    the form is the context, which retrieval already used to find the passages.
+    """
+    sentences = [s for s in SENTENCE_END.split(question.strip()) if len(tokenize(s)) > 0]
+    asking = [s for s in sentences if s.rstrip().endswith("?")]
+    return (asking or sentences or [question])[-1]
 
 
 def plan_query(
@@ -113,14 +204,58 @@ def plan_query(
     if not follow_up or not (thread or previous_subject):
         subject = " ".join(named) or None
         thread = question[:MAX_THREAD_CHARS]
-        return QueryPlan(question, question, subject, focus, thread, False, terms)
+        referent = referent_of(text, entities)
+        return QueryPlan(
+            question=question,
+            query=question,
+            subject=subject,
+            focus=focus,
+            thread=thread,
+            follow_up=False,
+            terms=terms,
+            referent=referent,
+            asks=asking_sentence(question),
+        )
     # "that mutation" leans on the thread's subject; "what about ASM?" names a new one.
-    if leans_back and not asks_previous_question_again(text):
-        subject = previous_subject or " ".join(named) or None
+    new_subject = bool(named) and asks_previous_question_again(text)
+    if leans_back and not new_subject:
+        subject = " ".join(dict.fromkeys([str(previous_subject or ""), *named])).strip() or None
     else:
         subject = " ".join(named) or previous_subject or None
-    anchor = thread_words(thread, previous_subject) if thread else str(previous_subject)
-    query = f"{question} ({anchor})"
-    if subject and subject not in terms:
-        terms = (*terms, subject)
-    return QueryPlan(question, query, subject, focus, thread or anchor, True, terms)
+    earlier = (last_answer or {}).get("referent") if last_answer else remembered_subject
+    referent = referent_of(text, entities) or earlier
+    topics = tuple((last_answer or {}).get("topics") or ())
+    kept_subject = None if new_subject else previous_subject
+    # Older conversations stored no topics: their follow-ups lean on the thread's focus words.
+    if topics or "topics" in (last_answer or {}):
+        anchor = " ".join(w for w in (kept_subject, *topics) if w)
+    else:
+        anchor = thread_words(thread, previous_subject) if thread else str(previous_subject)
+    resolved = resolve_reference(question, earlier) if leans_back and not new_subject else None
+    if resolved:
+        query = f"{resolved} ({' '.join(topics)})" if topics else resolved
+    else:
+        query = f"{question} ({anchor})" if anchor else question
+    # "what should I tell his daycare?" after a question on biopsies asks about something new.
+    named_words = set(tokenize(" ".join(named)))
+    own_topic = any(
+        stem(word.lower()) not in ATTRIBUTES and not set(tokenize(word)) <= named_words
+        for word in focus
+    )
+    alone = f"{question} (mastocytosis)"
+    alternatives = (alone,) if own_topic and not resolved and not new_subject else ()
+    carried = previous_subject if not new_subject else None
+    terms = tuple(dict.fromkeys([*terms, *([carried] if carried else [])]))
+    return QueryPlan(
+        question=question,
+        query=query,
+        subject=subject,
+        focus=focus,
+        thread=thread or anchor,
+        follow_up=True,
+        terms=terms,
+        topics=topics,
+        referent=referent,
+        alternatives=tuple(a for a in alternatives if a != query),
+        asks=asking_sentence(resolved or question),
+    )

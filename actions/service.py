@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -21,12 +22,16 @@ from actions.answer import (
 from actions.answerability import Vocabulary, assess
 from actions.embedding import TextEmbedder
 from actions.focus import GENERIC
+from actions.forms import FormNames
 from actions.index import KnowledgeIndex, load_or_build_index
 from actions.planner import QueryPlan
 from actions.retrieval import INTENT_TOPICS, Hit, HybridRetriever
 from actions.settings import Settings, default_model_path, load_settings
+from actions.words import tokenize
 
 logger = logging.getLogger(__name__)
+
+READING_MARGIN = 0.03  # how much better a follow-up's reading without its thread must answer it
 
 
 class QuestionAnswerer:
@@ -38,6 +43,7 @@ class QuestionAnswerer:
         self.index: KnowledgeIndex | None = None
         self.retriever: HybridRetriever | None = None
         self.vocabulary: Vocabulary | None = None
+        self.forms: FormNames | None = None
         self._rows: dict[str, int] = {}
         self._lock = threading.Lock()
 
@@ -61,6 +67,7 @@ class QuestionAnswerer:
                 self.settings.nlu_dir,
                 Path(self.embedder.model_path) / "vocab.txt",
             )
+            self.forms = FormNames.from_nlu(self.settings.nlu_dir)
             self.retriever = HybridRetriever(self.index)
             logger.info(
                 "knowledge index %s %s: %d chunks in %.1f s",
@@ -121,15 +128,17 @@ class QuestionAnswerer:
 
     def answer(self, plan: QueryPlan, intent: str | None = None, confidence: float = 0.0) -> Answer:
         """Answer a planned question: its sentences, whether it can be answered, the reply."""
-        hits, query_embedding = self._retrieve(plan.query, intent, plan.terms)
+        query, hits, asked, similarity = self._best_reading(plan, intent)
         if not hits:
             return abstain([])
         assert self.vocabulary is not None
-        candidates = candidate_sentences(hits, self.sentences_of, query_embedding, plan.focus)
+        candidates = candidate_sentences(
+            hits, self.sentences_of, asked, sought(plan), self._off_subject(plan)
+        )
         assessment = assess(
             plan.question,
             plan.focus,
-            best_similarity=hits[0].dense,
+            best_similarity=similarity,
             threshold=self.abstain_threshold(intent, confidence),
             passages=" ".join(candidate.sentence for candidate in candidates),
             vocabulary=self.vocabulary,
@@ -137,7 +146,59 @@ class QuestionAnswerer:
             generic=GENERIC,
         )
         chosen = choose_sentences(candidates, self.settings.max_answer_sentences)
-        return compose_answer(chosen, assessment, plan.subject or "", hits)
+        return replace(compose_answer(chosen, assessment, plan.subject or "", hits), query=query)
+
+    def _best_reading(
+        self, plan: QueryPlan, intent: str | None
+    ) -> tuple[str, list[Hit], np.ndarray, float]:
+        """The reading of the plan that answers the message best, and how well it matches.
+
+        Returns the query searched, its hits, the embedding of the sentence that asks (the
+        sentences of the answer are chosen against it), and the similarity that decides whether
+        there is an answer at all.
+
+        A follow-up's other reading ("can I still do sport with it?" without the thread on mast
+        cells) is kept when the best sentence of its best passage fits the message itself (its
+        embedding and focus words) better, by a margin: the thread's reading wins ties. The
+        match reported is the best similarity any reading gave the chosen passage: "and the
+        dentist? need a filling" matches the passage on dental care better as a question about
+        mastocytosis than with the thread's "scan contrast dye".
+        """
+        hits, embedding = self._retrieve(plan.query, intent, plan.terms)
+        asks = plan.asks or plan.question
+        asked = embedding if asks == plan.query else self.embedder.embed([asks])[0]
+        if not plan.alternatives or not hits:
+            return plan.query, hits, asked, hits[0].dense if hits else 0.0
+        readings = [(plan.query, hits)]
+        readings += [(r, self._retrieve(r, intent, plan.terms)[0]) for r in plan.alternatives]
+        readings = [reading for reading in readings if reading[1]]
+        fits = [self._fit(found, asked, plan.focus) for _, found in readings]
+        fits[0] += READING_MARGIN
+        query, hits = readings[int(np.argmax(fits))]
+        top = hits[0].chunk.id
+        similarity = max(h.dense for _, found in readings for h in found if h.chunk.id == top)
+        return query, hits, asked, similarity
+
+    def _off_subject(self, plan: QueryPlan) -> Callable[[str], bool]:
+        """Tells sentences about another form of mastocytosis than the plan's question."""
+        assert self.forms is not None
+        forms, asked = self.forms, self.forms.named_in(f"{plan.question} {plan.subject or ''}")
+        return lambda sentence: forms.off_subject(asked, sentence)
+
+    def _fit(self, hits: list[Hit], embedding: np.ndarray, focus: Iterable[str]) -> float:
+        scored = candidate_sentences(hits[:1], self.sentences_of, embedding, focus)
+        return max((candidate.score for candidate in scored), default=-1.0)
+
+
+def sought(plan: QueryPlan) -> tuple[str, ...]:
+    """The focus words that say which fact is wanted, without the subject's own words.
+
+    "what is the outlook for ASM?": "outlook". Retrieval has found passages on the subject, so
+    among their sentences it is the kind of fact that tells the answer apart.
+    """
+    subject = set(tokenize(" ".join(plan.terms)))
+    rest = tuple(word for word in plan.focus if not set(tokenize(word)) <= subject)
+    return rest or plan.focus
 
 
 FALLBACK_INTENT = "nlu_fallback"  # Rasa's DEFAULT_NLU_FALLBACK_INTENT_NAME

@@ -104,15 +104,18 @@ def abstention(
     in_scope: list[str],
     out_of_scope: list[str],
     parses: list[dict[str, Any]],
+    gold: list[list[str]] | None = None,
 ) -> dict[str, Any]:
     """How often the assistant fails answerable questions and answers unanswerable ones.
 
     Decided as in production: the NLU's out_of_scope or emergency intent, then the service's own
     answer and its outcome (answered, partial, abstained). `parses` covers in_scope then
     out_of_scope. Answerable questions that were abstained on or answered only in part are
-    listed (issue 15's target: at most 3 %).
+    listed (issue 15's target: at most 3 %). With `gold` (each in-scope question's gold
+    sections), it also reports how often an answer opens with a sentence from a gold section.
     """
     outcomes = []
+    openings: list[str | None] = []
     if len(parses) != len(in_scope) + len(out_of_scope):
         raise ValueError("one parse per question is needed")
     for parse in parses:
@@ -120,16 +123,18 @@ def abstention(
         if parse["intent"]["name"] in ("out_of_scope", "emergency"):
             # The emergency reply to "she can't breathe, what do I do?" is the right answer.
             outcomes.append((parse["intent"]["name"].replace("out_of_scope", "declined"), ""))
+            openings.append(None)
             continue
         answer = service.answer(production_plan(parse), intent, confidence)
         outcomes.append((answer.outcome, answer.missing))
+        openings.append(answer.chunk_ids[0] if answer.chunk_ids else None)
     covered, uncovered = outcomes[: len(in_scope)], outcomes[len(in_scope) :]
     failed = [
         {"question": question, "outcome": outcome, "missing": missing}
         for question, (outcome, missing) in zip(in_scope, covered, strict=True)
         if outcome not in ("answered", "emergency")
     ]
-    return {
+    report = {
         "in_scope_abstain_rate": rate(covered, {"abstained", "declined"}),
         "in_scope_partial_rate": rate(covered, {"partial"}),
         "in_scope_not_fully_answered_rate": rate(covered, {"abstained", "declined", "partial"}),
@@ -137,6 +142,16 @@ def abstention(
         "out_of_scope_answered_rate": rate(uncovered, {"answered", "partial"}),
         "in_scope_not_fully_answered": failed,
     }
+    if gold is not None:
+        assert service.index is not None
+        sections = {chunk.id: chunk.section for chunk in service.index.chunks}
+        opened = [
+            sections.get(first or "") in {sections.get(g, g) for g in wanted}
+            for first, wanted in zip(openings[: len(in_scope)], gold, strict=True)
+            if first
+        ]
+        report["answer_opens_with_gold_rate"] = round(sum(opened) / max(len(opened), 1), 4)
+    return report
 
 
 def rate(outcomes: list[tuple[str, str]], kinds: set[str]) -> float:
@@ -154,7 +169,8 @@ def main() -> None:
     parses = parse_with_nlu(args.model, questions + out_of_scope)
     service = QuestionAnswerer(load_settings())
     report = evaluate(service, items, parses[: len(items)])
-    report["abstention"] = abstention(service, questions, out_of_scope, parses)
+    gold = [item["gold"] for item in items]
+    report["abstention"] = abstention(service, questions, out_of_scope, parses, gold)
     REPORT.parent.mkdir(parents=True, exist_ok=True)
     REPORT.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", "utf-8")
     print(
@@ -169,6 +185,10 @@ def main() -> None:
         "answerable questions: abstains on {in_scope_abstain_rate:.1%}, answers "
         "{in_scope_partial_rate:.1%} only in part; answers {out_of_scope_answered_rate:.1%} "
         "of out-of-scope ones".format(**report["abstention"])
+    )
+    print(
+        "answers opening with a sentence of a gold section: "
+        f"{report['abstention']['answer_opens_with_gold_rate']:.1%}"
     )
     print(f"NLU intent accuracy here: {report['nlu_intent_accuracy']:.3f}; wrote {REPORT}")
     if args.floor:

@@ -158,3 +158,17 @@ def test_chunk_parts_are_read_from_any_chunk_id() -> None:
     assert chunk_part("doc#b-x", "doc#b") == 0  # a repeated heading's chunk: no crash
     assert chunk_part("doc#b-1-x", "doc#b") == 1
     assert chunk_part("other#c", "doc#b") == 0
+
+
+def test_a_sentence_about_another_form_loses_to_one_about_the_form_asked() -> None:
+    smoldering = "Smoldering disease has an outlook between indolent and advanced disease."
+    advanced = "Advanced disease generally shortens survival."
+    VECTORS.update({smoldering: axis(0), advanced: axis(1)})
+    hits = [hit("doc#outlook", [smoldering, advanced], 0.9)]
+    query = np.array([0.8, 0.7, 0, 0, 0, 0, 0, 0], dtype=np.float32)  # the first is closer
+    first = candidate_sentences(hits, sentences_of(VECTORS), query, ())
+    assert max(first, key=lambda c: c.score).sentence == smoldering
+    other_form = candidate_sentences(
+        hits, sentences_of(VECTORS), query, (), off_subject=lambda s: s.startswith("Smoldering")
+    )
+    assert max(other_form, key=lambda c: c.score).sentence == advanced

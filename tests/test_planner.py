@@ -2,7 +2,14 @@
 
 import pytest
 
-from actions.planner import expand_entities, plan_query, thread_words
+from actions.planner import (
+    expand_entities,
+    plan_query,
+    remember,
+    resolve_reference,
+    thread_words,
+    topic_words,
+)
 
 ISM = {"entity": "form", "value": "indolent systemic mastocytosis", "start": 11, "end": 14}
 
@@ -72,17 +79,119 @@ def test_what_about_a_named_subject_still_asks_the_question_again() -> None:
 
 
 def test_a_question_naming_a_subject_but_pointing_back_is_a_follow_up() -> None:
-    sm = {"entity": "form", "value": "systemic mastocytosis", "start": 16, "end": 18}
-    thread = last("what is KIT D816V?", "KIT D816V")
+    sm = {"entity": "form", "value": "systemic mastocytosis", "start": 21, "end": 23}
+    thread = {**last("what is KIT D816V?", "KIT D816V"), "referent": "KIT D816V"}
     plan = plan_query("how many adults with SM have that mutation?", [sm], thread)
-    assert plan.follow_up and plan.query.endswith("(KIT D816V)")
+    assert plan.follow_up
+    assert plan.query == "how many adults with systemic mastocytosis have KIT D816V?"
     assert plan.terms == ("systemic mastocytosis", "KIT D816V")
 
 
-def test_without_a_last_answer_the_remembered_subject_is_the_thread() -> None:
+def test_without_a_last_answer_the_remembered_subject_is_what_it_means() -> None:
     plan = plan_query("how is it treated?", [], None, "indolent systemic mastocytosis")
-    assert plan.query == "how is it treated? (indolent systemic mastocytosis)"
+    assert plan.query == "how is indolent systemic mastocytosis treated?"
     assert plan_query("how is it treated?").query == "how is it treated?"
+
+
+@pytest.mark.parametrize(
+    ("text", "entities", "referent"),
+    [
+        # the test asked about, not the form the person has
+        (
+            "I have ISM, do I need a bone marrow biopsy?",
+            [
+                {**ISM, "start": 7, "end": 10},
+                {"entity": "test", "value": "bone marrow biopsy", "start": 25, "end": 43},
+            ],
+            "bone marrow biopsy",
+        ),
+        # the sentence that asks names the form; the biopsy is context
+        (
+            "told i have ISM after a bone marrow biopsy. what does indolent mean?",
+            [
+                {**ISM, "start": 12, "end": 15},
+                {"entity": "test", "value": "bone marrow biopsy", "start": 24, "end": 42},
+                {**ISM, "start": 54, "end": 62},
+            ],
+            "indolent systemic mastocytosis",
+        ),
+        (
+            "what is avapritinib?",
+            [{"entity": "drug", "value": "avapritinib", "start": 8, "end": 19}],
+            "avapritinib",
+        ),
+        ("what causes mastocytosis?", [], None),
+    ],
+)
+def test_it_in_the_next_message_means_the_subject_the_question_asked_about(
+    text: str, entities: list[dict], referent: str | None
+) -> None:
+    assert plan_query(text, entities).referent == referent
+
+
+def test_it_is_written_as_the_referent_and_the_thread_topics_kept() -> None:
+    previous = {
+        **last("how is a bone marrow biopsy done?", "bone marrow biopsy"),
+        "referent": "bone marrow biopsy",
+        "topics": ["done"],
+    }
+    assert plan_query("does it hurt?", [], previous).query == "does bone marrow biopsy hurt? (done)"
+    drug = {**last("what is avapritinib?", "avapritinib"), "referent": "avapritinib", "topics": []}
+    plan = plan_query("can women take it while pregnant?", [], drug)
+    assert plan.query == "can women take avapritinib while pregnant?"
+    assert plan.alternatives == ()  # "it" is the drug: no reading without it
+
+
+@pytest.mark.parametrize(
+    ("text", "resolved"),
+    [
+        ("is that the same thing as having masto", "is HaT the same thing as having masto"),
+        ("how is that test done?", "how is HaT done?"),
+        ("so is that why my spots itch?", None),  # "that" is what was just said
+        ("if it's normal, what then?", None),  # "it's" is a result, not the subject
+        ("what do doctors check?", None),
+    ],
+)
+def test_which_words_point_back_at_the_subject(text: str, resolved: str | None) -> None:
+    assert resolve_reference(text, "HaT") == resolved
+
+
+def test_a_follow_up_with_a_topic_of_its_own_is_also_read_without_the_thread() -> None:
+    surgery = {
+        **last("I have SM, is general anaesthesia safe?", "systemic mastocytosis"),
+        "topics": ["anaesthesia"],
+    }
+    plan = plan_query("and what about going to the dentist?", [], surgery)
+    assert plan.query == "and what about going to the dentist? (systemic mastocytosis anaesthesia)"
+    assert plan.alternatives == ("and what about going to the dentist? (mastocytosis)",)
+    # "side effects" asks for a property of what was discussed: only the thread's reading
+    side = plan_query("side effects?", [], {**surgery, "topics": ["treatment"]})
+    assert side.alternatives == ()
+
+
+def test_topic_words_are_the_thread_words_its_answer_used() -> None:
+    thread = "I have SM and I'm booked for a hip replacement. is general anaesthesia safe for me?"
+    passage = "Surgery and anaesthesia are usually safe for people with mastocytosis."
+    assert topic_words(thread, "systemic mastocytosis", passage) == ("anaesthesia",)
+    # a thread of generic words keeps its plain content words
+    assert topic_words("what even is a mast cell", None, "Mast cells are immune cells.") == (
+        "mast",
+        "cell",
+    )
+
+
+def test_remember_keeps_a_threads_topics_through_its_follow_ups() -> None:
+    first = plan_query("how is a bone marrow biopsy done?", [])
+    memory = remember(first, "A bone marrow biopsy is done under local anaesthetic.")
+    assert memory["topics"] == ["bone", "marrow", "biopsy"]
+    follow = plan_query("does it hurt?", [], memory)
+    assert remember(follow, "unrelated words")["topics"] == memory["topics"]
+
+
+def test_the_sentence_that_asks_is_the_last_question() -> None:
+    plan = plan_query("my son is 6 and has UP. what should his school know? thanks")
+    assert plan.asks == "what should his school know?"
+    assert plan_query("is it inherited").asks == "is it inherited"
 
 
 def test_a_subject_named_long_ago_does_not_outlive_a_newer_answer() -> None:

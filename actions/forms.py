@@ -1,0 +1,71 @@
+"""Which forms of mastocytosis a sentence is about, so an answer stays on the form asked about.
+
+"What is the outlook for aggressive systemic mastocytosis?" and "Smoldering systemic
+mastocytosis has an outlook between indolent and advanced disease" are worded almost alike, and
+their embeddings agree; they are about different forms. The names come from the NLU's own
+lookup table and synonyms (nlu_data/), so the answer layer and the NLU recognise the same forms.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+import yaml
+
+FORM = "form"
+
+
+class FormNames:
+    """Finds the forms of mastocytosis named in a text, as canonical names."""
+
+    def __init__(self, names: dict[str, str]) -> None:
+        self.canonical = {name.lower(): value.lower() for name, value in names.items()}
+        phrases = sorted(self.canonical, key=len, reverse=True)
+        self._pattern = (
+            re.compile(r"\b(?:" + "|".join(map(re.escape, phrases)) + r")\b", re.IGNORECASE)
+            if phrases
+            else None
+        )
+
+    @classmethod
+    def from_nlu(cls, nlu_dir: Path) -> FormNames:
+        """The form lookup table and the synonyms of its values, from the NLU training data."""
+        lookups: list[str] = []
+        synonyms: dict[str, str] = {}
+        for path in sorted(nlu_dir.glob("*.yml")) if nlu_dir.is_dir() else []:
+            for item in (yaml.safe_load(path.read_text("utf-8")) or {}).get("nlu") or []:
+                examples = _examples(item.get("examples"))
+                if item.get("lookup") == FORM:
+                    lookups += examples
+                elif "synonym" in item:
+                    synonyms.update({e.lower(): str(item["synonym"]) for e in examples})
+        names = {name: synonyms.get(name.lower(), name) for name in lookups}
+        names.update({value: value for value in set(names.values())})
+        return cls(names)
+
+    def named_in(self, text: str) -> set[str]:
+        if self._pattern is None:
+            return set()
+        return {self.canonical[m.group(0).lower()] for m in self._pattern.finditer(text)}
+
+    def off_subject(self, asked: Iterable[str], text: str) -> bool:
+        """True if `text` names forms, and none of them is or contains a form that was asked about.
+
+        "indolent systemic mastocytosis" answers a question on systemic mastocytosis; a sentence
+        on smoldering systemic mastocytosis does not answer one on the aggressive form.
+        """
+        asked = set(asked)
+        named = self.named_in(text)
+        if not asked or not named:
+            return False
+        return not any(a in n or n in a for a in asked for n in named)
+
+
+def _examples(block: object) -> list[str]:
+    if not isinstance(block, str):
+        return []
+    return [
+        line.strip()[2:].strip() for line in block.splitlines() if line.strip().startswith("- ")
+    ]

@@ -1,0 +1,110 @@
+"""The answer layer on the real knowledge base and model: follow-ups and the point asked.
+
+Each conversation goes through the functions the action calls (plan_query, the service's answer,
+remember), with the entities the NLU would find written out by hand.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from actions.answer import SOURCES_BREAK
+from actions.planner import plan_query, remember
+from actions.service import QuestionAnswerer
+from actions.settings import load_settings
+
+pytestmark = pytest.mark.model
+
+
+@pytest.fixture(scope="module")
+def service() -> QuestionAnswerer:
+    answerer = QuestionAnswerer(load_settings())
+    answerer.warm_up()
+    return answerer
+
+
+def entity(text: str, typed: str, kind: str, value: str) -> dict:
+    start = text.index(typed)
+    return {"entity": kind, "value": value, "start": start, "end": start + len(typed)}
+
+
+def converse(service: QuestionAnswerer, turns: list[tuple[str, list[dict], str]]) -> list:
+    """Each turn's answer, carrying `last_answer` from turn to turn as the action does."""
+    last, answers = None, []
+    for text, entities, intent in turns:
+        plan = plan_query(text, entities, last)
+        answer = service.answer(plan, intent, 0.95)
+        answers.append(answer)
+        if not answer.abstained:
+            last = {"question": answer.query, **remember(plan, answer.text)}
+    return answers
+
+
+def said(answer) -> str:
+    return answer.text.split(SOURCES_BREAK)[0]
+
+
+def test_does_it_hurt_after_a_biopsy_question_starts_with_the_pain(service) -> None:
+    first = "I have ISM, do I need a bone marrow biopsy?"
+    ism = entity(first, "ISM", "form", "indolent systemic mastocytosis")
+    biopsy = entity(first, "bone marrow biopsy", "test", "bone marrow biopsy")
+    _, hurt = converse(
+        service, [(first, [ism, biopsy], "ask_diagnosis"), ("does it hurt?", [], "ask_diagnosis")]
+    )
+    assert "hurt" in said(hurt).split(".")[0] or "pain" in said(hurt).split(".")[0]
+    assert "anaesthetic" in said(hurt) or "anesthetic" in said(hurt)
+
+
+def test_the_outlook_of_one_form_is_not_answered_with_another(service) -> None:
+    text = "what is the outlook for ASM?"
+    asm = entity(text, "ASM", "form", "aggressive systemic mastocytosis")
+    [answer] = converse(service, [(text, [asm], "ask_prognosis")])
+    opening = said(answer).split(". ")[0]
+    assert "moldering" not in opening and "ndolent" not in opening
+    assert "survival" in said(answer) or "shorten" in said(answer)
+
+
+def test_a_follow_up_with_its_own_topic_leaves_the_thread(service) -> None:
+    first = "I have SM and I'm booked for a hip replacement. is general anaesthesia safe for me?"
+    sm = entity(first, "SM", "form", "systemic mastocytosis")
+    _, dentist = converse(
+        service,
+        [
+            (first, [sm], "ask_living_with"),
+            ("and what about going to the dentist?", [], "ask_living_with"),
+        ],
+    )
+    assert "dent" in said(dentist).split(". ")[0].lower()
+
+
+def test_a_short_follow_up_about_something_new_is_still_answered(service) -> None:
+    first = "i need a CT scan with contrast dye next week, is that risky with masto"
+    _, filling = converse(
+        service,
+        [
+            (first, [], "ask_living_with"),
+            ("and the dentist? need a filling", [], "ask_living_with"),
+        ],
+    )
+    assert not filling.abstained and "dent" in said(filling).lower()
+
+
+def test_the_question_not_the_context_decides_the_opening(service) -> None:
+    text = "my son is 6 and has urticaria pigmentosa. what should his school know?"
+    up = entity(text, "urticaria pigmentosa", "form", "maculopapular cutaneous mastocytosis")
+    [answer] = converse(service, [(text, [up], "ask_children")])
+    assert "school" in said(answer).split(". ")[0]
+
+
+def test_it_is_the_related_condition_asked_about(service) -> None:
+    first = "my tryptase is 11.5 and the allergist mentioned HaT?? what's that"
+    tryptase = entity(first, "tryptase", "test", "tryptase")
+    hat = entity(first, "HaT", "condition", "hereditary alpha-tryptasemia")
+    _, kids = converse(
+        service,
+        [
+            (first, [tryptase, hat], "ask_related_conditions"),
+            ("can my kids get it from me?", [], "ask_genetics"),
+        ],
+    )
+    assert "autosomal dominant" in said(kids) or "inherited" in said(kids)
