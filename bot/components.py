@@ -29,7 +29,7 @@ from rasa.nlu.classifiers import LABEL_RANKING_LENGTH
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.nlu.constants import FEATURIZER_CLASS_ALIAS
 from rasa.nlu.featurizers.dense_featurizer.dense_featurizer import DenseFeaturizer
-from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
+from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME, INTENT_MESSAGE_PREFIX
 from rasa.shared.nlu.constants import (
     ENTITIES,
     FEATURE_TYPE_SENTENCE,
@@ -289,8 +289,16 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         return cls(config, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
-        """Fit on every example that has an intent and a text."""
-        examples = [m for m in training_data.intent_examples if m.get(TEXT)]
+        """Fit on every example that has an intent and a text and is not a command.
+
+        A command ("/forget") is read by Rasa's RegexMessageHandler, never by this classifier;
+        learning it would let a message in words be classified as the command's intent.
+        """
+        examples = [
+            m
+            for m in training_data.intent_examples
+            if m.get(TEXT) and not m.get(TEXT).startswith(INTENT_MESSAGE_PREFIX)
+        ]
         self.classifier = TextClassifier(self._classifier_config).fit(
             [m.get(TEXT) for m in examples],
             _sentence_vectors(examples),

@@ -56,8 +56,9 @@ logger = logging.getLogger(__name__)
 TELEGRAM_API_URL = "https://api.telegram.org"
 MESSAGE_LIMIT = 4096  # characters per message, as Telegram counts them (UTF-16 code units)
 CALLBACK_DATA_LIMIT = 64  # bytes of a button's callback_data
-# Telegram commands a user can type, and what the assistant reads them as.
-COMMANDS = {"/start": "/greet", "/help": "/ask_capabilities"}
+# Telegram commands a user can type, and what the assistant reads them as ("/forget" deletes the
+# conversation; named here so that "/forget@bot_name" is read as it too).
+COMMANDS = {"/start": "/greet", "/help": "/ask_capabilities", "/forget": "/forget"}
 # Where each credential comes from (named in errors).
 ENV_VARS = {
     "access_token": "TELEGRAM_ACCESS_TOKEN",
@@ -214,7 +215,7 @@ def _chat_id(message: Any) -> int | None:
 
 
 def _as_command(text: str) -> str:
-    """`/start` and `/help` (also `/start@bot_name`, `/start x`) as the assistant's intents."""
+    """`/start`, `/help`, `/forget` (also `/start@bot_name`, `/start x`) as our intents."""
     name = text.strip().split(maxsplit=1)[0].split("@", 1)[0].lower()
     return COMMANDS.get(name, text)
 

@@ -4,19 +4,29 @@ A follow-up is answered with context only if the replica answering it read the t
 which the other replica handled, from the shared tracker store: the `last_answer` slot records
 the question as searched and its thread (the question it follows up), so it shows whether the
 form named in the first turn was carried.
+
+Privacy on PostgreSQL: a conversation idle for longer than RETENTION_DAYS, written before the
+replicas start, must be gone once they are up (each deletes idle conversations at start-up), and
+"/forget" sent to one replica must delete what the other stored (bot/conversation_store.py).
 """
 
 from __future__ import annotations
 
 import json
+import time
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlalchemy as sa
+from rasa.core.tracker_store import SQLTrackerStore
 
 from scripts.scale_services import SharedServices
 
 FORM = "indolent systemic mastocytosis"
+RETENTION_DAYS = 90
+DAY_SECONDS = 24 * 60 * 60
 
 
 @dataclass(frozen=True)
@@ -205,3 +215,71 @@ def store_sizes(services: SharedServices) -> dict[str, int]:
         "redis_lock_keys_left": len(redis.keys("mastobot:lock:*")),
         "redis_used_memory_bytes": redis.info("memory")["used_memory"],
     }
+
+
+def user_texts(db_url: str, sender: str) -> list[str]:
+    """The user messages stored for `sender`, oldest first."""
+    return [turn.text for turn in read_trackers(db_url, {sender})[sender]]
+
+
+def stored_event_count(db_url: str, sender: str) -> int:
+    engine = sa.create_engine(db_url, poolclass=sa.pool.NullPool)
+    query = sa.text("SELECT count(*) FROM events WHERE sender_id = :sender")
+    try:
+        with engine.connect() as connection:
+            return connection.execute(query, {"sender": sender}).scalar_one()
+    finally:
+        engine.dispose()
+
+
+def seed_old_conversations(db_url: str) -> dict[str, int]:
+    """Before the replicas start: one conversation idle beyond RETENTION_DAYS, one just within.
+
+    Returns each sender with the age in days of its last event. Creates Rasa's `events` table,
+    as Rasa would.
+    """
+    ages = {f"idle-{uuid.uuid4().hex[:8]}": RETENTION_DAYS + 10}
+    ages[f"kept-{uuid.uuid4().hex[:8]}"] = RETENTION_DAYS - 10
+    table = SQLTrackerStore.SQLEvent.__table__
+    engine = sa.create_engine(db_url, poolclass=sa.pool.NullPool)
+    try:
+        SQLTrackerStore.Base.metadata.create_all(engine)
+        with engine.begin() as connection:
+            for sender, days in ages.items():
+                stamp = time.time() - days * DAY_SECONDS
+                event = {"event": "user", "timestamp": stamp, "text": "an old question"}
+                row = {"sender_id": sender, "type_name": "user", "timestamp": stamp}
+                connection.execute(table.insert(), [{**row, "data": json.dumps(event)}])
+    finally:
+        engine.dispose()
+    return ages
+
+
+def check_retention(db_url: str, ages: dict[str, int]) -> list[str]:
+    """Once the replicas are up, the idle conversation is deleted and the other one kept."""
+    failures = []
+    for sender, days in ages.items():
+        count, expected = stored_event_count(db_url, sender), int(days <= RETENTION_DAYS)
+        if count != expected:
+            failures.append(f"retention: {sender}, idle {days} days, has {count} events")
+    return failures
+
+
+def check_forget(
+    ask_a: Callable[[str, str], str], ask_b: Callable[[str, str], str], db_url: str
+) -> list[str]:
+    """/forget on B deletes what A stored in PostgreSQL; the conversation then goes on on A."""
+    sender, question = f"forget-{uuid.uuid4().hex[:8]}", CONVERSATION[0].question
+    ask_a(sender, question)
+    stored_before = stored_event_count(db_url, sender)
+    reply = ask_b(sender, "/forget")
+    left = stored_event_count(db_url, sender)
+    answer = ask_a(sender, question)
+    failures = []
+    if not stored_before or "deleted this conversation" not in reply:
+        failures.append(f"forget: {stored_before} events stored, /forget said {reply[:80]!r}")
+    if left:
+        failures.append(f"forget: {left} events of {sender} left in PostgreSQL after /forget")
+    if FORM not in answer.lower() or user_texts(db_url, sender) != [question]:
+        failures.append(f"forget: after /forget, {sender} holds {user_texts(db_url, sender)}")
+    return failures

@@ -9,7 +9,9 @@ their turns alternate between A and B, so each follow-up is answered by the repl
 see the turn before. Once half of all turns are answered, B's Rasa is killed (SIGKILL); its
 remaining turns go to A, and so do the turns it was handling, once their lock has expired. Then
 every conversation must hold every turn in PostgreSQL, once and in order, with the `form` slot
-carried into the follow-ups. Figures go to reports/scale.json, logs to reports/scale-logs/.
+carried into the follow-ups. Before the conversations, it checks that the replicas deleted a
+conversation idle beyond RETENTION_DAYS at start-up, and that "/forget" sent to B deletes what A
+stored. Figures go to reports/scale.json, logs to reports/scale-logs/.
 Where PostgreSQL or Redis cannot be installed it says so and exits 0 on a developer's machine,
 but fails (exit 2) when `CI` is set: a skipped test must never pass as a passed one in CI.
 """
@@ -17,6 +19,7 @@ but fails (exit 2) when `CI` is set: a skipped test must never pass as a passed 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import signal
@@ -32,12 +35,16 @@ import requests
 
 from scripts.scale_checks import (
     CONVERSATION,
+    RETENTION_DAYS,
     Turn,
+    check_forget,
     check_replies,
+    check_retention,
     check_trackers,
     index_snapshot,
     postgres_connections,
     read_trackers,
+    seed_old_conversations,
     store_sizes,
 )
 from scripts.scale_replicas import (
@@ -179,6 +186,7 @@ def shared_environment(services: SharedServices) -> dict[str, str]:
         # Rasa's own default is a pool of 50 + 100 connections per replica (README).
         "SQL_POOL_SIZE": os.environ.get("SQL_POOL_SIZE", "5"),
         "SQL_MAX_OVERFLOW": os.environ.get("SQL_MAX_OVERFLOW", "5"),
+        "RETENTION_DAYS": str(RETENTION_DAYS),
     }
 
 
@@ -198,13 +206,20 @@ def process_figures(server: Server, cpu_before: float, turns: list[Turn]) -> dic
 
 def drive(
     a: Replica, b: Replica, conversations: int, lock_lifetime: float, db_url: str
-) -> tuple[list[Turn], dict[str, dict], float]:
-    """Start both replicas, run the conversations, stop them: the turns, figures and duration."""
+) -> tuple[list[Turn], dict[str, dict], float, list[str]]:
+    """Start both replicas, run the conversations, stop them.
+
+    Returns the turns, figures, duration, and what the privacy checks found (retention at
+    start-up and /forget, run before the conversations).
+    """
     servers = [*a.servers, *b.servers]
+    old_conversations = seed_old_conversations(db_url)
     try:
         started = time.monotonic()
         start_all([a, b])
         log(f"2 Rasa and 2 action servers answering after {time.monotonic() - started:.1f} s")
+        privacy = check_retention(db_url, old_conversations)
+        privacy += check_forget(functools.partial(ask, a), functools.partial(ask, b), db_url)
         cpu_before = {server.name: server.measure()["cpu_s"] for server in servers}
         started = time.monotonic()
         turns = run_conversations(conversations, a, b, lock_lifetime)
@@ -217,7 +232,7 @@ def drive(
         raise
     finally:
         stop_all([a, b])
-    return turns, figures, conversing
+    return turns, figures, conversing, privacy
 
 
 def exercise(services: SharedServices, conversations: int, log_dir: Path) -> dict:
@@ -227,9 +242,9 @@ def exercise(services: SharedServices, conversations: int, log_dir: Path) -> dic
     index_before = index_snapshot(index_dir)
     a, b = make_replica("a", env, log_dir), make_replica("b", env, log_dir)
     db_url = services.postgres.url
-    turns, figures, conversing = drive(a, b, conversations, lock_lifetime, db_url)
+    turns, figures, conversing, privacy = drive(a, b, conversations, lock_lifetime, db_url)
     trackers = read_trackers(db_url, {turn.sender for turn in turns})
-    failures = check_replies(turns) + check_trackers(trackers, turns)
+    failures = check_replies(turns) + check_trackers(trackers, turns) + privacy
     if index_snapshot(index_dir) != index_before:
         failures.append(f"the shared index in {index_dir} changed during the run")
     return {

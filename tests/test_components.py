@@ -77,3 +77,34 @@ def test_the_nlu_components_do_not_load_the_retrieval_stack() -> None:
     for heavy in ("actions.service", "actions.retrieval", "actions.index", "actions.answer"):
         assert f"'{heavy}'" not in run.stdout
     assert "'actions.scope'" in run.stdout  # the rules shared with the action server are there
+
+
+def test_the_classifier_never_learns_a_command(tmp_path) -> None:
+    """'/forget' deletes at once: only Rasa's command parsing may produce its intent."""
+    import numpy as np
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+    from rasa.shared.nlu.training_data.features import Features
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    from bot.components import LinearIntentClassifier
+
+    examples = []
+    for index, (text, intent) in enumerate(
+        [
+            ("delete my chat", "forget_conversation"),
+            ("erase my data", "forget_conversation"),
+            ("/forget", "forget"),
+            ("hi there", "greet"),
+            ("hello", "greet"),
+        ]
+    ):
+        example = Message(data={"text": text, "intent": intent})
+        vector = np.eye(5, dtype=np.float32)[index : index + 1]
+        example.add_features(Features(vector, "sentence", "text", "fake"))
+        examples.append(example)
+    classifier = LinearIntentClassifier(
+        LinearIntentClassifier.get_default_config(), LocalModelStorage(tmp_path), Resource("c")
+    )
+    classifier.train(TrainingData(examples))
+    assert sorted(classifier.classifier.classes) == ["forget_conversation", "greet"]

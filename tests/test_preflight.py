@@ -15,6 +15,7 @@ GOOD = {
     "CORS_ORIGINS": "http://localhost:8080 http://127.0.0.1:8080",
     "EMBEDDING_BACKEND": "torch",
     "RASA_PORT": "5005",
+    "RETENTION_DAYS": "30",
     "RETRIEVAL_ABSTAIN_BELOW": "0.4",
     "TELEGRAM_SECRET_TOKEN": "abc_DEF-123",
 }
@@ -37,6 +38,8 @@ def test_good_and_unset_settings_pass() -> None:
         ("WEB_PORT", "80800", "port number"),
         ("RETRIEVAL_ABSTAIN_BELOW", "high", "not a number"),
         ("ANSWER_MAX_SENTENCES", "0", "at least 1"),
+        ("RETENTION_DAYS", "0", "at least 1"),
+        ("RETENTION_DAYS", "90 days", "at least 1"),
         ("TELEGRAM_SECRET_TOKEN", "has spaces in it", "A-Z"),
     ],
 )

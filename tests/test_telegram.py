@@ -203,6 +203,7 @@ def test_a_text_message_is_read() -> None:
         ("/start@mastobot", "/greet"),
         ("/start ref42", "/greet"),
         ("/help", "/ask_capabilities"),
+        ("/forget@mastobot", "/forget"),
         ("/ask_causes", "/ask_causes"),
     ],
 )
@@ -598,6 +599,19 @@ def test_topic_buttons_are_an_inline_keyboard_and_a_pressed_button_is_answered(
     query_id = press["callback_query"]["id"]
     assert {"callback_query_id": query_id} in stack_api.requests("answerCallbackQuery")
     assert '<a href="https://' in reply_to(stack_api, chat, "KIT")["text"]
+
+
+@pytest.mark.stack
+def test_the_forget_command_deletes_the_chat_from_the_tracker_store(
+    telegram_stack: Stack, stack_api: FakeBotAPI
+) -> None:
+    chat = new_chat()
+    post_update(telegram_stack, text_update("What causes mastocytosis?", chat))
+    reply_to(stack_api, chat, "KIT")
+    assert stored_event_count(telegram_stack, str(chat)) > 0
+    assert post_update(telegram_stack, text_update("/forget@mastobot", chat)).status_code == 200
+    reply_to(stack_api, chat, "deleted this conversation")
+    assert stored_event_count(telegram_stack, str(chat)) == 0
 
 
 MALFORMED = {
