@@ -52,21 +52,28 @@ class Assessment:
 class Vocabulary:
     """The words the knowledge base knows, and the everyday words that need no knowledge."""
 
-    def __init__(self, knowledge: Iterable[str], everyday: Iterable[str]) -> None:
+    def __init__(
+        self, knowledge: Iterable[str], everyday: Iterable[str], written: Iterable[str] = ()
+    ) -> None:
         self.known = {stem(word) for word in knowledge}
         self.everyday = set(everyday)
+        # Words of the knowledge files themselves (not of the NLU data, whose out-of-scope
+        # examples name mortgages and dogs).
+        self.written = {stem(word) for word in written} or self.known
         self._close_to = sorted(word for word in self.known if len(word) >= 4)
+        self._close_to_written = [word for word in self._close_to if word in self.written]
 
     @classmethod
     def build(cls, chunks: list[Chunk], nlu_dir: Path, wordpiece_vocab: Path | None) -> Vocabulary:
         texts = [t for c in chunks for t in (c.text, c.heading, c.title, *c.questions)]
+        written = [word for text in texts for word in TOKEN.findall(text.lower())]
         for path in sorted(nlu_dir.glob("*.yml")) if nlu_dir.is_dir() else []:
             texts.append(MARKUP.sub(" ", path.read_text("utf-8")))
         words = [word for text in texts for word in TOKEN.findall(text.lower())]
         everyday: list[str] = []
         if wordpiece_vocab is not None and wordpiece_vocab.exists():
             everyday = [w for w in wordpiece_vocab.read_text("utf-8").split() if w.isalpha()]
-        return cls(words, everyday)
+        return cls(words, everyday, written)
 
     def is_everyday(self, word: str) -> bool:
         if word in self.everyday:
@@ -100,6 +107,21 @@ class Vocabulary:
     def unknown(self, words: Iterable[str]) -> list[str]:
         return [word for word in words if not self.knows(word)]
 
+    def unwritten(self, words: Iterable[str]) -> list[str]:
+        """Words the knowledge files never use and do not misspell ("mortgage", "tinnitus")."""
+        found = []
+        for word in words:
+            lower = word.lower().strip("'-")
+            if len(lower) < 3 or not lower.isalpha() or stem(lower) in self.written:
+                continue
+            if not self._misspells(lower):
+                found.append(word)
+        return found
+
+    def _misspells(self, word: str) -> bool:
+        close = difflib.get_close_matches(stem(word), self._close_to_written, n=1, cutoff=0.8)
+        return len(word) >= 5 and bool(close)
+
 
 def missing_phrase(text: str, word: str, generic: Iterable[str] = ()) -> str:
     """The unknown word with the word after it when that names the same thing ("CBD oil")."""
@@ -120,6 +142,7 @@ def assess(
     vocabulary: Vocabulary,
     has_subject: bool,
     generic: Iterable[str] = (),
+    unaddressed: Iterable[str] = (),
 ) -> Assessment:
     """Decide answered / partial / abstained for one message.
 
@@ -132,6 +155,8 @@ def assess(
         vocabulary: the words the knowledge base and everyday English know.
         has_subject: the question names (or leans on) a form, gene, drug or test.
         generic: words that never name what is missing ("oil" may, "help" may not).
+        unaddressed: focus words the passage does not address, however close it is
+            ("mortgage" in "does mastocytosis affect getting a mortgage?").
     """
     if best_similarity < threshold:
         return Assessment(ABSTAINED)
@@ -150,7 +175,8 @@ def assess(
     # A place, organisation or brand the knowledge base never names ("in Ireland", "Ryanair")
     # is missing however close the passage is: the passage is about something more general.
     named = [w for w in proper_nouns(message) if not vocabulary.mentions(w)]
-    unknown = list(dict.fromkeys([*named, *(unknown if best_similarity < STRONG_MATCH else [])]))
+    weak = unknown if best_similarity < STRONG_MATCH else []
+    unknown = list(dict.fromkeys([*named, *weak, *unaddressed]))
     known_rest = [word for word in known_rest if word not in named]
     if unknown:
         phrases = [missing_phrase(message, word, generic) for word in unknown]

@@ -107,6 +107,9 @@ UNKNOWABLE_PATTERNS = (
     (
         "price",
         r"\b(?:how much (?:does|do|is|will|would)\b.{0,40}\b(?:cost|charge|pay)|cost\w*|price\w*|"
+        r"how much (?:is|are) (?!too\b|enough\b|(?:a |the )?normal\b)(?![^?]*\b(?:dose|dosage|mg|"
+        r"level|tryptase|alcohol|exercise|sleep|water|sun|heat|\w+ing)\b)[^?]{2,40}?"
+        r"(?: in (?:the )?[A-Z][A-Za-z]*| per \w+| a (?:month|year|week|pack|box)|(?=\?)|$)|"
         r"pric(?:e|ey)|expensive|cheap\w*|afford\w*|insurance (?:pay|cover)\w*|"
         r"(?:insurer|insurance|nhs|medicare|medicaid) (?:will |going to )?(?:pay|cover|fund)\w*|"
         r"(?:covered|reimburs\w*|co-?pay\w*) by)\b",

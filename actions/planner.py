@@ -34,10 +34,18 @@ MAX_THREAD_CHARS = 200  # a long first message is cut before it is carried into 
 # "it", "that mutation" and "is that ...?" stand for the subject; "they" and "them" are as
 # often the doctors or the spots, so they are left alone, and so is "it's" ("if it's normal").
 REFERENCE = re.compile(
-    r"\bit\b(?!')|\b(?:that|this) (?:mutation|gene|change|variant|drug|medicine|medication|"
+    r"\bit\b(?!')|\b(?:that|this) (?P<noun>mutation|gene|change|variant|drug|medicine|medication|"
     r"treatment|test|condition|disease|form|type|one)\b|(?<=\bis )(?:that|this)\b(?! why\b)",
     re.IGNORECASE,
 )
+# "that mutation" is the gene named most recently, "this drug" the drug, whatever "it" is.
+NOUN_KINDS = {
+    **dict.fromkeys(("mutation", "gene", "change", "variant"), ("gene",)),
+    **dict.fromkeys(("drug", "medicine", "medication", "treatment"), ("drug",)),
+    "test": ("test",),
+    **dict.fromkeys(("condition", "disease", "form", "type", "one"), ("form", "condition")),
+}
+MAX_MENTIONS = 8
 
 
 @dataclass(frozen=True)
@@ -52,7 +60,8 @@ class QueryPlan:
     follow_up: bool
     terms: tuple[str, ...] = ()  # entity values retrieval boosts: the message's, and the subject
     topics: tuple[str, ...] = ()  # the thread's words its answer used ("anaesthesia")
-    referent: str | None = None  # what "it" stands for next: the subject named last
+    referent: str | None = None  # what "it" stands for next: the subject the thread asked about
+    mentions: tuple[tuple[str, str], ...] = ()  # (value, entity) named in the thread, oldest first
     # A follow-up with a topic of its own ("can I still do sport with it?" after "what is a
     # mast cell?") read without the thread; the service keeps it if it answers the message better.
     alternatives: tuple[str, ...] = ()
@@ -104,16 +113,26 @@ def referent_of(text: str, entities: list[dict[str, Any]]) -> str | None:
     return str(best["value"])
 
 
-def resolve_reference(question: str, subject: str | None) -> str | None:
-    """The question with its "it" or "that mutation" written as the subject, if it has one.
+def resolve_reference(
+    question: str, subject: str | None, mentions: list[list[str]] | None = None
+) -> str | None:
+    """The question with its "it" or "that mutation" written as what it stands for.
 
-    "how many adults with SM have that mutation?" after KIT D816V is searched as "how many
-    adults with SM have KIT D816V?": appended after the question instead, the subject is
-    outweighed by the question's own words and retrieval finds how common SM is.
+    "it" is `subject`, the thread's referent; "that mutation" is the gene among `mentions` (the
+    [value, entity] pairs named so far, oldest first) named most recently, so "how many adults
+    with SM have that mutation?" after "what does the D816V mutation do to KIT?" is searched
+    as "how many adults with SM have D816V?". Written in place rather than appended, the
+    subject is not outweighed by the question's own words.
     """
-    if not subject or not REFERENCE.search(question):
+    match = REFERENCE.search(question)
+    if not match:
         return None
-    return REFERENCE.sub(lambda _: subject, question, count=1)
+    kinds = NOUN_KINDS.get((match.group("noun") or "").lower())
+    typed = [value for value, kind in mentions or [] if kinds and kind in kinds]
+    meant = typed[-1] if typed else subject
+    if not meant:
+        return None
+    return question[: match.start()] + meant + question[match.end() :]
 
 
 def thread_words(thread: str, subject: str | None) -> str:
@@ -152,6 +171,7 @@ def remember(plan: QueryPlan, passages: str) -> dict[str, Any]:
         "thread": plan.thread,
         "subject": plan.subject,
         "referent": plan.referent,
+        "mentions": [list(pair) for pair in plan.mentions],
         "topics": list(topics),
     }
 
@@ -201,6 +221,11 @@ def plan_query(
     follow_up = is_follow_up(question) and (not named or leans_back)
     focus = tuple(focus_words(text))
     terms = tuple(dict.fromkeys(str(e["value"]) for e in entities if e.get("value")))
+    named_now = [
+        (str(e["value"]), str(e["entity"]))
+        for e in sorted(entities, key=lambda e: e.get("start") or 0)
+        if e.get("entity") in SUBJECT_ENTITIES and e.get("value")
+    ]
     if not follow_up or not (thread or previous_subject):
         subject = " ".join(named) or None
         thread = question[:MAX_THREAD_CHARS]
@@ -214,6 +239,7 @@ def plan_query(
             follow_up=False,
             terms=terms,
             referent=referent,
+            mentions=tuple(named_now[-MAX_MENTIONS:]),
             asks=asking_sentence(question),
         )
     # "that mutation" leans on the thread's subject; "what about ASM?" names a new one.
@@ -223,7 +249,10 @@ def plan_query(
     else:
         subject = " ".join(named) or previous_subject or None
     earlier = (last_answer or {}).get("referent") if last_answer else remembered_subject
-    referent = referent_of(text, entities) or earlier
+    # "how is that different from the indolent kind?" compares: "it" stays the thread's subject.
+    referent = (referent_of(text, entities) if new_subject else None) or earlier
+    before = [tuple(pair) for pair in (last_answer or {}).get("mentions") or [] if len(pair) == 2]
+    mentions = tuple([*before, *named_now][-MAX_MENTIONS:])
     topics = tuple((last_answer or {}).get("topics") or ())
     kept_subject = None if new_subject else previous_subject
     # Older conversations stored no topics: their follow-ups lean on the thread's focus words.
@@ -231,13 +260,19 @@ def plan_query(
         anchor = " ".join(w for w in (kept_subject, *topics) if w)
     else:
         anchor = thread_words(thread, previous_subject) if thread else str(previous_subject)
-    resolved = resolve_reference(question, earlier) if leans_back and not new_subject else None
+    resolved = (
+        resolve_reference(question, earlier, [list(m) for m in mentions])
+        if leans_back and not new_subject
+        else None
+    )
     if resolved:
         query = f"{resolved} ({' '.join(topics)})" if topics else resolved
     else:
         query = f"{question} ({anchor})" if anchor else question
     # "what should I tell his daycare?" after a question on biopsies asks about something new.
-    named_words = set(tokenize(" ".join(named)))
+    # "what about in children?" asks the thread's question about a population: no new topic.
+    populations = [str(e.get("value")) for e in entities if e.get("entity") == "population"]
+    named_words = set(tokenize(" ".join([*named, *populations])))
     own_topic = any(
         stem(word.lower()) not in ATTRIBUTES and not set(tokenize(word)) <= named_words
         for word in focus
@@ -256,6 +291,7 @@ def plan_query(
         terms=terms,
         topics=topics,
         referent=referent,
+        mentions=mentions,
         alternatives=tuple(a for a in alternatives if a != query),
         asks=asking_sentence(resolved or question),
     )

@@ -227,12 +227,12 @@ def test_an_abstention_has_no_rating_buttons_and_keeps_the_last_answer(fake_serv
 
 def test_what_about_asks_the_last_question_again_and_keeps_it(answer_spy) -> None:
     last = {"question": "how is a widget treated?", "chunks": ["a#b"], "sources": []}
-    tracker = tracker_for("what about children?", "ask_children", slots={"last_answer": last})
+    tracker = tracker_for("what about in sheds?", "ask_living_with", slots={"last_answer": last})
     _, events = run_tracker(tracker)
-    assert answer_spy["question"] == "what about children? (widget treated)"
+    assert answer_spy["question"] == "what about in sheds? (widget treated)"
     remembered = next(e["value"] for e in events if e["name"] == "last_answer")
     assert remembered["thread"] == "how is a widget treated?"  # the next follow-up leans on it
-    assert remembered["question"] == "what about children? (widget treated)"
+    assert remembered["question"].startswith("what about in sheds? (")  # the reading searched
 
 
 def test_a_pronoun_follow_up_uses_the_subject_named_last(answer_spy) -> None:

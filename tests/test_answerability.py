@@ -98,6 +98,9 @@ def test_a_question_wanting_a_name_or_year_the_passages_lack_is_not_answered(voc
         ("will there ever be a cure?", "prediction"),
         ("what are my chances with ASM", "prediction"),
         ("best hospital in london for mastocytosis?", "named"),
+        ("how much is midostaurin in the UK", "price"),
+        ("how much is ayvakit?", "price"),
+        ("how much are epipens a pack", "price"),
     ],
 )
 def test_unknowable_kinds(question: str, kind: str) -> None:
@@ -111,6 +114,10 @@ def test_unknowable_kinds(question: str, kind: str) -> None:
         "my doctor isnt bothered by a tryptase of 14, should i be?",
         "how is mastocytosis treated?",
         "WHO 2022 vs ICC, what differs?",
+        "how much is too much alcohol with masto?",
+        "how much is a normal tryptase level?",
+        "how much is the dose of cetirizine for kids?",
+        "how much is ISM affecting my life expectancy?",
     ],
 )
 def test_ordinary_questions_are_knowable(question: str) -> None:
@@ -141,3 +148,25 @@ def test_a_place_or_brand_the_knowledge_base_never_names_is_missing(vocabulary) 
     result = call(vocabulary, "how many people in Ireland have quercetin?", similarity=0.9)
     assert result.outcome == PARTIAL and result.missing == "Ireland"
     assert call(vocabulary, "Is quercetin safe?", similarity=0.9).outcome == ANSWERED
+
+
+def test_unwritten_words_are_those_the_files_never_use_nor_misspell() -> None:
+    vocabulary = Vocabulary(
+        "bone marrow biopsy quercetin nlu-only mortgage".split(),
+        EVERYDAY + ["mortgage", "dog"],
+        written="bone marrow biopsy quercetin".split(),
+    )
+    # "mortgage" is in the NLU data only; "querectin" misspells a word the files use
+    assert vocabulary.unwritten(["mortgage", "dog", "biopsies", "querectin", "7.2", "CBD"]) == [
+        "mortgage",
+        "dog",
+        "CBD",
+    ]
+
+
+def test_a_word_the_passage_does_not_address_is_missing_however_close_it_is(vocabulary) -> None:
+    message = "can quercetin help my dog?"
+    focus = focus_words(message)
+    result = assess(message, focus, 0.9, 0.3, "", vocabulary, False, GENERIC, unaddressed=["dog"])
+    assert result.outcome == PARTIAL and result.missing == "dog"
+    assert assess(message, focus, 0.9, 0.3, "", vocabulary, False, GENERIC).outcome == ANSWERED

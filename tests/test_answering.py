@@ -108,3 +108,19 @@ def test_it_is_the_related_condition_asked_about(service) -> None:
         ],
     )
     assert "autosomal dominant" in said(kids) or "inherited" in said(kids)
+
+
+@pytest.mark.parametrize(
+    ("question", "word"),
+    [
+        ("does mastocytosis cause hair loss", "hair"),
+        ("can my dog get mastocytosis from me", "dog"),
+        ("can mastocytosis cause tinnitus", "tinnitus"),
+    ],
+)
+def test_a_close_passage_that_does_not_address_the_question_is_not_an_answer(
+    service, question: str, word: str
+) -> None:
+    [answer] = converse(service, [(question, [], "ask_symptoms")])
+    assert answer.outcome != "answered" and word in answer.missing
+    assert said(answer).startswith(("I don't have information on", "I don't know"))

@@ -218,3 +218,41 @@ def test_entities_are_spelt_out_only_where_the_text_differs() -> None:
 def test_a_pressed_button_is_not_spelt_out() -> None:
     plan = plan_query("How is mastocytosis treated?", [ISM], spell_out=False)
     assert plan.question == "How is mastocytosis treated?"
+
+
+def test_that_mutation_is_the_gene_named_most_recently_and_it_stays_the_thread() -> None:
+    kit = {"entity": "gene", "value": "KIT", "start": 25, "end": 28}
+    first = plan_query("can you explain what the KIT gene does?", [kit])
+    memory = {"question": first.query, **remember(first, "The KIT gene makes a receptor.")}
+    text = "and what does the D816V mutation do to it?"
+    d816v = {"entity": "gene", "value": "D816V", "start": 18, "end": 23}
+    second = plan_query(text, [d816v], memory)
+    assert second.query.startswith("and what does the D816V mutation do to KIT?")
+    memory = {"question": second.query, **remember(second, "D816V switches KIT on.")}
+    text = "how many adults with SM have that mutation?"
+    sm = {"entity": "form", "value": "systemic mastocytosis", "start": 21, "end": 23}
+    third = plan_query(text, [sm], memory)
+    assert third.query.startswith("how many adults with systemic mastocytosis have D816V?")
+    assert third.referent == "KIT"  # "it" is still the thread's subject
+
+
+def test_a_comparison_does_not_change_what_it_means() -> None:
+    ssm = {"entity": "form", "value": "smoldering systemic mastocytosis", "start": 7, "end": 10}
+    first = plan_query("what is SSM?", [ssm])
+    memory = remember(first, "Smoldering systemic mastocytosis has more B-findings.")
+    text = "how is that different from the indolent kind?"
+    ism = {"entity": "form", "value": "indolent systemic mastocytosis", "start": 31, "end": 39}
+    second = plan_query(text, [ism], memory)
+    third = plan_query("does it progress?", [], remember(second, "Indolent is milder."))
+    assert third.query.startswith("does smoldering systemic mastocytosis progress?")
+
+
+def test_what_about_a_population_asks_the_threads_question_about_it() -> None:
+    memory = {
+        **last("how is ISM treated?", "indolent systemic mastocytosis"),
+        "topics": ["treated"],
+    }
+    kids = {"entity": "population", "value": "children", "start": 14, "end": 22}
+    plan = plan_query("what about in children?", [kids], memory)
+    assert plan.query == "what about in children? (indolent systemic mastocytosis treated)"
+    assert plan.alternatives == ()
