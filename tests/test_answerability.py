@@ -153,7 +153,7 @@ def test_a_place_or_brand_the_knowledge_base_never_names_is_missing(vocabulary) 
 def test_unwritten_words_are_those_the_files_never_use_nor_misspell() -> None:
     vocabulary = Vocabulary(
         "bone marrow biopsy quercetin nlu-only mortgage".split(),
-        EVERYDAY + ["mortgage", "dog"],
+        [*EVERYDAY, "mortgage", "dog"],
         written="bone marrow biopsy quercetin".split(),
     )
     # "mortgage" is in the NLU data only; "querectin" misspells a word the files use
