@@ -60,6 +60,8 @@ class Vocabulary:
         # Words of the knowledge files themselves (not of the NLU data, whose out-of-scope
         # examples name mortgages and dogs).
         self.written = {stem(word) for word in written} or self.known
+        # The spelling the knowledge files use for each stem, to correct misspelt questions.
+        self._spelling = {stem(word): word for word in sorted(set(written), key=len, reverse=True)}
         self._close_to = sorted(word for word in self.known if len(word) >= 4)
         self._close_to_written = [word for word in self._close_to if word in self.written]
 
@@ -106,6 +108,24 @@ class Vocabulary:
 
     def unknown(self, words: Iterable[str]) -> list[str]:
         return [word for word in words if not self.knows(word)]
+
+    def correct(self, text: str) -> str:
+        """`text` with each misspelt word written as the knowledge files spell it.
+
+        "is urticaria pigmentossa contageous" becomes "is urticaria pigmentosa contagious": the
+        embedding model reads a misspelt word as something else. Words the knowledge files use,
+        everyday English words and short words are left alone.
+        """
+
+        def fix(match: re.Match[str]) -> str:
+            word = match.group(0)
+            lower = word.lower()
+            if len(lower) < 5 or stem(lower) in self.written or self.is_everyday(lower):
+                return word
+            close = difflib.get_close_matches(stem(lower), self._close_to_written, n=1, cutoff=0.8)
+            return self._spelling.get(close[0], word) if close else word
+
+        return re.sub(r"[A-Za-z]+", fix, text)
 
     def unwritten(self, words: Iterable[str]) -> list[str]:
         """Words the knowledge files never use and do not misspell ("mortgage", "tinnitus")."""

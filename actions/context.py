@@ -27,7 +27,10 @@ POINTS_BACK = re.compile(
 REFERS_TO_SOMEONE = re.compile(r"\b(?:he|she|him|her|his|hers|we|our|us)\b", re.IGNORECASE)
 SAME_QUESTION_ABOUT = re.compile(
     r"^\s*(?:and|or|but)?\s*(?:what|how)\s+about\b|^\s*(?:and|or)\s+(?:in|for|with|during|if)\b"
-    r"|^\s*(?:same|is it the same)\s+(?:for|in|with)\b",
+    r"|^\s*(?:same|is it the same)\s+(?:for|in|with)\b"
+    # "and systemic mastocytosis specifically?": "and" with a few words and no question of its own
+    r"|^\s*(?:and|or)\s+(?!(?:what|how|why|when|where|who|which|is|are|can|could|does|do|did|"
+    r"will|would|should|i|my)\b)(?:[\w'-]+\s*){1,5}[?.!]*\s*$",
     re.IGNORECASE,
 )
 SHORT_QUESTION_TOKENS = 3

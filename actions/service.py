@@ -101,7 +101,8 @@ class QuestionAnswerer:
         mode: str = "hybrid",
     ) -> tuple[list[Hit], np.ndarray]:
         self.warm_up()
-        assert self.retriever is not None
+        assert self.retriever is not None and self.vocabulary is not None
+        question = self.vocabulary.correct(question)
         query_embedding = self.embedder.embed([question])[0]
         topics = [INTENT_TOPICS[intent]] if intent in INTENT_TOPICS else []
         hits = self.retriever.retrieve(

@@ -170,3 +170,16 @@ def test_a_word_the_passage_does_not_address_is_missing_however_close_it_is(voca
     result = assess(message, focus, 0.9, 0.3, "", vocabulary, False, GENERIC, unaddressed=["dog"])
     assert result.outcome == PARTIAL and result.missing == "dog"
     assert assess(message, focus, 0.9, 0.3, "", vocabulary, False, GENERIC).outcome == ANSWERED
+
+
+def test_misspelt_words_are_spelt_as_the_knowledge_files_spell_them() -> None:
+    vocabulary = Vocabulary(
+        "contagious hereditary mastocytoma".split(),
+        [*EVERYDAY, "is", "my", "leeds"],
+        written="contagious hereditary mastocytoma".split(),
+    )
+    assert vocabulary.correct("is my mastocytom contageous, is it hereditery?") == (
+        "is my mastocytoma contagious, is it hereditary?"
+    )
+    # everyday words, short words and names nothing resembles stay as they are
+    assert vocabulary.correct("Leeds grey CBD ozempic") == "Leeds grey CBD ozempic"

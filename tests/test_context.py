@@ -31,13 +31,30 @@ def test_self_contained_questions_are_not_follow_ups(question: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "question", ["what about children?", "and in pregnancy?", "How about for kids", "same for SM?"]
+    "question",
+    [
+        "what about children?",
+        "and in pregnancy?",
+        "How about for kids",
+        "same for SM?",
+        "and systemic mastocytosis specifically?",
+        "and hot weather or saunas?",
+    ],
 )
 def test_what_about_asks_the_previous_question_again(question: str) -> None:
     assert asks_previous_question_again(question)
 
 
-@pytest.mark.parametrize("question", ["and how is it treated?", "what is it", "about time"])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "and how is it treated?",
+        "what is it",
+        "about time",
+        "and is it common in children?",
+        "and i get hives",
+    ],
+)
 def test_other_follow_ups_do_not_repeat_the_previous_question(question: str) -> None:
     assert not asks_previous_question_again(question)
 
