@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -28,6 +28,7 @@ FOCUS_WEIGHT = 0.15  # a sentence naming every focus word gains this much over i
 RANK_PENALTY = 0.05  # per place a passage is below the best one
 HEADING_SHARE = 0.5  # a focus word in the passage's heading counts half as much as in the sentence
 OFF_SUBJECT_PENALTY = 0.15  # a sentence on smoldering SM, for a question on aggressive SM
+SAID_PENALTY = 0.1  # a passage the last answer was made of, for a follow-up
 KEEP_WITHIN = 0.1  # sentences of other passages this close to the best one's score are kept
 PASSAGE_MARGIN = 0.15  # passages this close to the best one's score give sentences
 CHUNK_PART = re.compile(r"(?:-(\d+))?(?:-x)*")  # actions/knowledge.py's chunk id suffixes
@@ -66,6 +67,19 @@ SentencesOf = Callable[[Hit], tuple[list[str], np.ndarray]]
 
 def _normalise(sentence: str) -> str:
     return re.sub(r"\W+", " ", sentence.lower()).strip()
+
+
+def not_again(hits: list[Hit], said: Iterable[str]) -> list[Hit]:
+    """The hits re-ranked with the passages of the last answer `SAID_PENALTY` lower.
+
+    A follow-up asks for something more: "will she grow out of it?" after "what is urticaria
+    pigmentosa?" is not answered by the passage that said what it is, however much both name it.
+    """
+    said = set(said)
+    if not said:
+        return hits
+    lowered = [replace(h, score=h.score - SAID_PENALTY) if h.chunk.id in said else h for h in hits]
+    return sorted(lowered, key=lambda h: -h.score)
 
 
 def passage_hits(hits: list[Hit], limit: int = 3) -> list[Hit]:

@@ -66,6 +66,7 @@ class QueryPlan:
     # mast cell?") read without the thread; the service keeps it if it answers the message better.
     alternatives: tuple[str, ...] = ()
     asks: str = ""  # the sentence of the message that asks ("what should his school know?")
+    said: tuple[str, ...] = ()  # the chunks the last answer was made of (a follow-up wants more)
 
 
 def expand_entities(text: str, entities: list[dict[str, Any]]) -> str:
@@ -293,5 +294,6 @@ def plan_query(
         referent=referent,
         mentions=mentions,
         alternatives=tuple(a for a in alternatives if a != query),
+        said=tuple(str(c) for c in (last_answer or {}).get("chunks") or []),
         asks=asking_sentence(resolved or question),
     )

@@ -148,8 +148,12 @@ class HybridRetriever:
         terms: Iterable[str] = (),
         top_k: int = 5,
         mode: str = "hybrid",
+        section_text: str | None = None,
     ) -> list[Hit]:
-        """Return the `top_k` best hits, best first. `mode` selects a baseline for evaluation."""
+        """Return the `top_k` best hits, best first. `mode` selects a baseline for evaluation.
+
+        `section_text` is what the section classifier reads, if not the query.
+        """
         if top_k <= 0:
             raise ValueError("top_k must be positive")
         if mode not in MODES:
@@ -168,7 +172,7 @@ class HybridRetriever:
             combined = (
                 self.dense_weight * dense
                 + self.lexical_weight * lexical
-                + self.section_weight * self.section_scores(query, query_embedding)
+                + self.section_weight * self.section_scores(section_text or query, query_embedding)
                 + self.topic_scores(topics)
                 + self.term_scores(terms)
             )

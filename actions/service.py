@@ -20,6 +20,7 @@ from actions.answer import (
     candidate_sentences,
     choose_sentences,
     compose_answer,
+    not_again,
 )
 from actions.answerability import Vocabulary, assess
 from actions.embedding import TextEmbedder
@@ -99,7 +100,15 @@ class QuestionAnswerer:
         terms: Iterable[str],
         top_k: int | None = None,
         mode: str = "hybrid",
+        words: str | None = None,
     ) -> tuple[list[Hit], np.ndarray]:
+        """Hits for `question`; the section classifier reads `words` if given.
+
+        A follow-up is embedded and matched with what it leans on ("will she grow out of
+        maculopapular cutaneous mastocytosis?"), but its own words ("will she grow out of it?")
+        tell the section classifier which section it asks for: read whole, the subject's name
+        would pick the section that defines the subject, again.
+        """
         self.warm_up()
         assert self.retriever is not None and self.vocabulary is not None
         question = self.vocabulary.correct(question)
@@ -112,6 +121,7 @@ class QuestionAnswerer:
             terms=terms,
             top_k=top_k or self.settings.top_k,
             mode=mode,
+            section_text=self.vocabulary.correct(words) if words else None,
         )
         return hits, query_embedding
 
@@ -138,6 +148,7 @@ class QuestionAnswerer:
         if not hits:
             return abstain([])
         assert self.vocabulary is not None
+        hits = not_again(hits, plan.said)
         candidates = candidate_sentences(
             hits, self.sentences_of, asked, sought(plan), self._off_subject(plan)
         )
@@ -171,15 +182,23 @@ class QuestionAnswerer:
         dentist? need a filling" matches the passage on dental care better as a question about
         mastocytosis than with the thread's "scan contrast dye".
         """
-        hits, embedding = self._retrieve(plan.query, intent, plan.terms)
+        own = plan.question if plan.follow_up else None
+        hits, embedding = self._retrieve(plan.query, intent, plan.terms, words=own)
         asks = plan.asks or plan.question
-        asked = embedding if asks == plan.query else self.embedder.embed([asks])[0]
+        message = embedding if asks == plan.query else self.embedder.embed([asks])[0]
+        # Sentences are chosen against the sentence that asks read with the rest of the query:
+        # "does that mean it's systemic?" alone has lost the daughter whose spots stayed until
+        # she was 16.
+        asked = embedding + message if asks != plan.query else embedding
+        asked = asked / (np.linalg.norm(asked) or 1.0)
         if not plan.alternatives or not hits:
             return plan.query, hits, asked, hits[0].dense if hits else 0.0
         readings = [(plan.query, hits)]
-        readings += [(r, self._retrieve(r, intent, plan.terms)[0]) for r in plan.alternatives]
+        readings += [
+            (r, self._retrieve(r, intent, plan.terms, words=own)[0]) for r in plan.alternatives
+        ]
         readings = [reading for reading in readings if reading[1]]
-        fits = [self._fit(found, asked, plan.focus) for _, found in readings]
+        fits = [self._fit(found, message, plan.focus) for _, found in readings]
         fits[0] += READING_MARGIN
         query, hits = readings[int(np.argmax(fits))]
         top = hits[0].chunk.id

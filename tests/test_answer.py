@@ -10,6 +10,7 @@ from actions.answer import (
     choose_sentences,
     chunk_part,
     compose_answer,
+    not_again,
 )
 from actions.answerability import ABSTAINED, ANSWERED, PARTIAL, Assessment
 from actions.focus import UNKNOWABLE
@@ -172,3 +173,13 @@ def test_a_sentence_about_another_form_loses_to_one_about_the_form_asked() -> No
         hits, sentences_of(VECTORS), query, (), off_subject=lambda s: s.startswith("Smoldering")
     )
     assert max(other_form, key=lambda c: c.score).sentence == advanced
+
+
+def test_a_follow_up_is_not_answered_again_from_the_same_passage() -> None:
+    said_before = hit("doc#what-up-is", ["UP is a form."], 1.0)
+    new = hit("doc#outlook", ["UP often fades by puberty."], 0.95)
+    assert [h.chunk.id for h in not_again([said_before, new], ["doc#what-up-is"])] == [
+        "doc#outlook",
+        "doc#what-up-is",
+    ]
+    assert not_again([said_before, new], []) == [said_before, new]
