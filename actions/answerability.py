@@ -31,7 +31,7 @@ from actions.focus import (
     unknowable_match,
 )
 from actions.knowledge import Chunk
-from actions.words import STOPWORDS, TOKEN, stem
+from actions.words import STOPWORDS, TOKEN, stem, tokenize
 
 ANSWERED, PARTIAL, ABSTAINED = "answered", "partial", "abstained"
 # A passage this close to the question answers it whatever odd words the question has.
@@ -126,6 +126,10 @@ class Vocabulary:
             return self._spelling.get(close[0], word) if close else word
 
         return re.sub(r"[A-Za-z]+", fix, text)
+
+    def writes(self, text: str) -> bool:
+        """True if a word of `text` (stop words aside) is one the knowledge files use."""
+        return any(token in self.written for token in tokenize(text))
 
     def unwritten(self, words: Iterable[str]) -> list[str]:
         """Words the knowledge files never use and do not misspell ("mortgage", "tinnitus")."""

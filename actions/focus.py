@@ -118,7 +118,11 @@ UNKNOWABLE_PATTERNS = (
         "local",
         r"\b(?:near me|nearest|in my (?:area|town|city)|phone number|telephone number|"
         r"contact number|waiting (?:list|time)s?|how long (?:is|are) the wait\w*|opening hours|"
-        r"address of)\b",
+        r"address of|(?:next|upcoming) (?:meet-?up|meeting|support group meeting|event)s?|"
+        r"(?:is|are) there (?:one|any|an?)? ?(?:(?:specialists?|clinics?|cent(?:re|er)s?|doctors?|"
+        r"consultants?|support groups?|groups?|hospitals?|meet-?ups?|trials?) )?(?:in|near|around) "
+        r"(?!(?:children|kids|adults|babies|pregnancy|people|women|men|the (?:skin|body|blood|"
+        r"bone|gut|marrow))\b)[a-z][a-z]+)\b",
     ),
     (
         "news",
@@ -136,7 +140,7 @@ UNKNOWABLE_PATTERNS = (
     ),
     (
         "prediction",
-        r"\bwill (?:my|mine|his|her|their|our)\b.{0,40}\b(?:be|get|go|come|become|turn)\b.{0,40}"
+        r"\bwill (?:my|mine|his|her|their|our)\b.{0,40}\b(?:be|get|go|come|become|turn)\b.{0,70}"
         r"\b(?:next|in \d+|by \d{4}|in (?:a|ten|five|two|few) years?)|"
         r"\b(?:cure|cured) (?:by|before|in) (?:\d{4}|the next)\b|\bby (?:20\d\d)\b.{0,40}\bcure|"
         r"\bhow long (?:do|will|have) (?:i|my \w+|he|she) (?:have )?(?:got )?(?:left|to live)\b|"
@@ -149,6 +153,8 @@ _UNKNOWABLE = tuple((kind, re.compile(p, re.IGNORECASE)) for kind, p in UNKNOWAB
 # A named doctor or hospital: capitalised names, so this one pattern is case-sensitive.
 _NAMED = re.compile(
     r"\b(?:[Dd]r\.?|[Dd]octor|[Pp]rof\.?|[Pp]rofessor) [A-Z][a-z]+|"
+    r"\b(?i:dr\.?|prof\.?) (?!who\b|said\b|says\b|told\b|wants?\b|thinks?\b)[a-z]{3,}\b|"
+    r"\b(?i:st\.?|saint) [A-Za-z]+'s\b|"
     r"\b(?:best|top|good) (?:hospitals?|clinics?|doctors?|specialists?|centres?|centers?) "
     r"(?:in|near|around) [A-Za-z]|"
     r"\b[A-Z][\w'-]+(?: [A-Z][\w'-]+)* "

@@ -131,10 +131,14 @@ class QuestionAnswerer:
         return self.index.sentences_of(self._rows[hit.chunk.id])
 
     def knows_words(self, text: str) -> bool:
-        """True if a word of `text` (stop words aside) occurs anywhere in the knowledge base."""
+        """True if a word of `text` (stop words aside) is in the knowledge files.
+
+        Their example questions count: "so is wine ok?" follows up triggers, and the file on
+        triggers asks "my face goes red after a glass of wine".
+        """
         self.warm_up()
-        assert self.retriever is not None
-        return self.retriever.knows_words(text)
+        assert self.vocabulary is not None
+        return self.vocabulary.writes(text)
 
     def abstain_threshold(self, intent: str | None, confidence: float) -> float:
         """Similarity a passage needs: lower when the NLU is sure this is a question we cover."""

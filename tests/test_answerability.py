@@ -101,6 +101,14 @@ def test_a_question_wanting_a_name_or_year_the_passages_lack_is_not_answered(voc
         ("how much is midostaurin in the UK", "price"),
         ("how much is ayvakit?", "price"),
         ("how much are epipens a pack", "price"),
+        ("is dr patel at st mary's any good for mastocytosis?", "named"),
+        ("is there one in leeds?", "local"),
+        ("when is the next meetup in brisbane?", "local"),
+        ("are there any trials in ohio", "local"),
+        (
+            "I have ISM. will mine turn aggressive systemic mastocytosis in the next 5 years?",
+            "prediction",
+        ),
     ],
 )
 def test_unknowable_kinds(question: str, kind: str) -> None:
@@ -118,6 +126,9 @@ def test_unknowable_kinds(question: str, kind: str) -> None:
         "how much is a normal tryptase level?",
         "how much is the dose of cetirizine for kids?",
         "how much is ISM affecting my life expectancy?",
+        "is there any risk in pregnancy?",
+        "are there any trials in children?",
+        "my dr said it is indolent, what does that mean?",
     ],
 )
 def test_ordinary_questions_are_knowable(question: str) -> None:
