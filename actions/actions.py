@@ -20,6 +20,7 @@ from actions.clarify import (
     topic_menu_buttons,
 )
 from actions.context import latest_subject
+from actions.focus import unknowable_kind
 from actions.planner import plan_query, remember
 from actions.retrieval import INTENT_TOPICS
 from actions.sanitize import MAX_MESSAGE_CHARS, TRUNCATED_KEY, clean_text, is_empty_message
@@ -110,6 +111,13 @@ class ActionAnswerQuestion(Action):
         if answer.outcome == PARTIAL:
             events.append(SlotSet(SLOT_UNANSWERED, unanswered_record(plan.question, answer)))
         return events
+
+
+def names_a_gap_or_answers(event: dict[str, Any]) -> bool:
+    """An answer, or a statement of what exactly the knowledge base lacks."""
+    if event.get("name") == SLOT_LAST_ANSWER:
+        return True
+    return event.get("name") == SLOT_UNANSWERED and bool((event.get("value") or {}).get("missing"))
 
 
 def unanswered_record(question: str, answer: Answer) -> dict[str, Any]:
@@ -236,10 +244,11 @@ class ActionOutOfScope(ActionAnswerQuestion):
     "what about food?" after a question on triggers, or "is it approved in Europe too?" after
     one on avapritinib, read like small talk or another subject on their own, and the NLU calls
     them out of scope. When the conversation has an answer to follow up, the message is a
-    follow-up, names no other disease, and shares a word with the knowledge base (so "what about
-    football?" stays out of scope), it is searched as a follow-up of the last question, with the
-    stricter threshold retrieval uses without a question intent. Only if that finds an answer
-    is it given; otherwise the reply is the usual statement of what the assistant covers.
+    follow-up, names no other disease, and shares a word with the knowledge files (so "what about
+    football?" stays out of scope) or asks what no knowledge base can know ("is there one in
+    leeds?"), it is searched as a follow-up of the last question, with the stricter threshold
+    retrieval uses without a question intent. Only if that finds an answer, or names what is
+    missing, is it given; otherwise the reply is the usual statement of what the assistant covers.
     """
 
     def name(self) -> str:
@@ -250,16 +259,18 @@ class ActionOutOfScope(ActionAnswerQuestion):
     ) -> list[dict[str, Any]]:
         text = clean_text(tracker.latest_message.get("text") or "")
         entities = tracker.latest_message.get("entities") or []
+        service = get_service()
         scope = decide_scope(
             text,
             domain_entity_types(tracker.latest_message.get("text") or "", entities),
             follows_an_answer=bool(tracker.get_slot(SLOT_LAST_ANSWER)),
-            knows_words=get_service().knows_words,
+            # "is there one in leeds?" after a question on specialists: a gap to name
+            knows_words=lambda t: service.knows_words(t) or unknowable_kind(t) is not None,
         )
         if scope == FOLLOW_UP:
             answered = CollectingDispatcher()
             events = await super().run(answered, tracker, domain)
-            if any(event.get("name") == SLOT_LAST_ANSWER for event in events):
+            if any(names_a_gap_or_answers(event) for event in events):
                 dispatcher.messages.extend(answered.messages)
                 return events
         dispatcher.utter_message(response="utter_out_of_scope")

@@ -213,7 +213,11 @@ def abstain(hits: list[Hit], assessment: Assessment | None = None) -> Answer:
     if titles:
         text += " Topics I can help with that may be close: " + "; ".join(titles) + "."
     text += " For questions about your own situation, please ask your doctor or specialist."
-    missing = assessment.missing if assessment else ""
+    missing = ""
+    if assessment:
+        missing = assessment.missing or (
+            assessment.unknowable.kind if assessment.unknowable else ""
+        )
     return Answer(
         text=text,
         nearest=[hit.chunk.id for hit in hits[:3]],

@@ -317,6 +317,13 @@ def test_an_out_of_scope_follow_up_of_an_answer_is_answered(fake_service, text: 
     assert any(e["name"] == "last_answer" for e in events)
 
 
+def test_an_out_of_scope_follow_up_asking_the_unknowable_names_the_gap(fake_service) -> None:
+    messages, events = out_of_scope("is there one in leeds?", LAST_ANSWER)
+    assert messages[0]["text"].startswith("I can't know local services")
+    record = next(e["value"] for e in events if e["name"] == "unanswered")
+    assert record["missing"] == "local"
+
+
 @pytest.mark.parametrize(
     ("text", "last"),
     [
