@@ -157,6 +157,36 @@ def missing_phrase(text: str, word: str, generic: Iterable[str] = ()) -> str:
     return word if following in skip else f"{word} {match.group(1)}"
 
 
+def missing_phrases(message: str, unknown: list[str], generic: Iterable[str] = ()) -> list[str]:
+    """The missing words as the person wrote them, neighbours joined: "black seed oil".
+
+    Missing words next to each other are one phrase, with the describing word just before
+    them ("black"); a missing word on its own takes the word after it when that names the same
+    thing ("CBD oil").
+    """
+    tokens = re.findall(r"[\w'-]+", message)
+    missing = {word.lower() for word in unknown}
+    skip = set(generic) | STOPWORDS
+    phrases: list[str] = []
+    n = 0
+    while n < len(tokens):
+        if tokens[n].lower() not in missing:
+            n += 1
+            continue
+        end = n
+        while end + 1 < len(tokens) and tokens[end + 1].lower() in missing:
+            end += 1
+        if end > n:
+            start = n - 1 if n and tokens[n - 1].lower() not in skip else n
+            phrases.append(" ".join(tokens[start : end + 1]))
+        else:
+            phrases.append(missing_phrase(message, tokens[n], generic))
+        n = end + 1
+    found = {word.lower() for phrase in phrases for word in phrase.split()}
+    phrases += [word for word in unknown if word.lower() not in found]  # not found as typed
+    return list(dict.fromkeys(phrases))
+
+
 def assess(
     message: str,
     focus: Iterable[str],
@@ -203,8 +233,8 @@ def assess(
     unknown = list(dict.fromkeys([*named, *weak, *unaddressed]))
     known_rest = [word for word in known_rest if word not in named]
     if unknown:
-        phrases = [missing_phrase(message, word, generic) for word in unknown]
-        missing = ", ".join(dict.fromkeys(phrases))
+        phrases = missing_phrases(message, unknown, generic)
+        missing = ", ".join(phrases)
         substance = [w for w in known_rest if w.lower() not in " ".join(phrases).lower()]
         outcome = PARTIAL if (has_subject or substance) else ABSTAINED
         return Assessment(outcome, missing=missing)

@@ -223,14 +223,21 @@ class QuestionAnswerer:
         if not words or not chosen:
             return []
         sentences = np.vstack([self.sentences_of(c.hit)[1][c.position] for c in chosen])
-        without = [re.sub(rf"\b{re.escape(word)}\b", " ", plan.query) for word in words]
+        # Each word alone, and (for several) all of them together: "black seed oil" is foreign
+        # as a phrase although "black oil" is still half-foreign without "seed".
+        groups = [[word] for word in words] + ([words] if len(words) > 1 else [])
+        without = [plan.query for _ in groups]
+        for n, group in enumerate(groups):
+            for word in group:
+                without[n] = re.sub(rf"\b{re.escape(word)}\b", " ", without[n])
         embeddings = self.embedder.embed([plan.query, *without])
         full = float((sentences @ embeddings[0]).max())
-        return [
-            word
-            for word, embedding in zip(words, embeddings[1:], strict=True)
+        foreign = [
+            group
+            for group, embedding in zip(groups, embeddings[1:], strict=True)
             if full - float((sentences @ embedding).max()) < FOREIGN_WORD
         ]
+        return list(dict.fromkeys(word for group in foreign for word in group))
 
     def _off_subject(self, plan: QueryPlan) -> Callable[[str], bool]:
         """Tells sentences about another form of mastocytosis than the plan's question."""

@@ -11,6 +11,7 @@ from actions.answerability import (
     Vocabulary,
     assess,
     missing_phrase,
+    missing_phrases,
 )
 from actions.focus import GENERIC, expected_fact, focus_words, unknowable_kind
 from actions.knowledge import load_chunks
@@ -194,3 +195,16 @@ def test_misspelt_words_are_spelt_as_the_knowledge_files_spell_them() -> None:
     )
     # everyday words, short words and names nothing resembles stay as they are
     assert vocabulary.correct("Leeds grey CBD ozempic") == "Leeds grey CBD ozempic"
+
+
+@pytest.mark.parametrize(
+    ("message", "unknown", "phrases"),
+    [
+        ("can black seed oil cure mastocytosis?", ["seed", "oil"], ["black seed oil"]),
+        ("can I scuba dive with SM?", ["scuba", "dive"], ["scuba dive"]),
+        ("does CBD oil help?", ["CBD"], ["CBD oil"]),
+        ("is luteolin or CBD better?", ["luteolin", "CBD"], ["luteolin", "CBD"]),
+    ],
+)
+def test_missing_words_next_to_each_other_are_one_phrase(message, unknown, phrases) -> None:
+    assert missing_phrases(message, unknown, GENERIC) == phrases
