@@ -120,6 +120,7 @@ def test_it_is_the_related_condition_asked_about(service) -> None:
         ("does mastocytosis cause hair loss", "hair"),
         ("can my dog get mastocytosis from me", "dog"),
         ("can mastocytosis cause tinnitus", "tinnitus"),
+        ("can black seed oil cure mastocytosis? my aunt swears by it", "black seed oil"),
     ],
 )
 def test_a_close_passage_that_does_not_address_the_question_is_not_an_answer(
