@@ -101,7 +101,8 @@ def retrieval_stage() -> dict[str, Any]:
     parses = er.parse_with_nlu(MODEL, questions + out_of_scope)
     service = QuestionAnswerer(load_settings())
     report = er.evaluate(service, items, parses[: len(items)])
-    report["abstention"] = er.abstention(service, questions, out_of_scope, parses)
+    gold = [item["gold"] for item in items]
+    report["abstention"] = er.abstention(service, questions, out_of_scope, parses, gold)
     report.pop("not_first")
     return report
 
@@ -328,7 +329,9 @@ def markdown(report: dict[str, Any]) -> str:
         "",
         f"Abstains on {abstention['in_scope_abstain_rate']:.1%} of answerable questions and "
         f"answers {abstention.get('in_scope_partial_rate', 0):.1%} only in part; "
-        f"answers {abstention['out_of_scope_answered_rate']:.1%} of out-of-scope ones.",
+        f"answers {abstention['out_of_scope_answered_rate']:.1%} of out-of-scope ones; "
+        f"{abstention.get('answer_opens_with_gold_rate', 0):.1%} of answers open with a sentence "
+        "of a gold section.",
         "",
         "![retrieval](eval-retrieval.png)",
         "",
