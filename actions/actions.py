@@ -207,37 +207,6 @@ class ActionShowTopics(Action):
         return []
 
 
-# A message this long with a question in it tells a story and asks something as well ("years of
-# flushing, and I fainted twice after wasp stings. why do they need a bone marrow biopsy?").
-STORY_WORDS = 20
-AFTER_EMERGENCY = "If this is not happening now, here is what I can tell you about your question:"
-
-
-class ActionAnswerAfterEmergency(ActionAnswerQuestion):
-    """After the emergency steps, answers the question a long message also asked.
-
-    The safety net treats fainting or breathing trouble as happening now, even in a story about
-    the past; the steps come first, and the person's actual question is not lost.
-    """
-
-    def name(self) -> str:
-        return "action_answer_after_emergency"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        text = clean_text(tracker.latest_message.get("text") or "")
-        if "?" not in text or len(text.split()) < STORY_WORDS:
-            return []
-        answered = CollectingDispatcher()
-        events = await super().run(answered, tracker, domain)
-        if any(event.get("name") == SLOT_LAST_ANSWER for event in events):
-            dispatcher.utter_message(text=AFTER_EMERGENCY)
-            dispatcher.messages.extend(answered.messages)
-            return events
-        return []
-
-
 class ActionOutOfScope(ActionAnswerQuestion):
     """Says what the assistant covers, unless the message follows up the last answer.
 

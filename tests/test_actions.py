@@ -14,7 +14,6 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import actions as actions_module
 from actions.actions import (
-    ActionAnswerAfterEmergency,
     ActionAnswerQuestion,
     ActionOutOfScope,
     ActionRecordFeedback,
@@ -349,22 +348,3 @@ def test_what_people_ask_is_logged_only_at_debug(fake_service, caplog) -> None:
     with caplog.at_level(logging.DEBUG, logger="actions"):
         run_action(question, intent="ask_treatment")
     assert "private worry" in caplog.text
-
-
-def test_after_the_emergency_steps_only_a_long_question_is_answered(fake_service) -> None:
-    story = (
-        "years of itching and I fainted twice after wasp stings, my doctor is puzzled and "
-        "wants more tests done soon. how should I clean a gizmo?"
-    )
-    dispatcher = CollectingDispatcher()
-    events = asyncio.run(
-        ActionAnswerAfterEmergency().run(dispatcher, tracker_for(story, "emergency"), {})
-    )
-    assert dispatcher.messages[0]["text"].startswith("If this is not happening now")
-    assert "dry cloth" in dispatcher.messages[1]["text"]
-    assert any(event.get("name") == "last_answer" for event in events)
-    for short in ("she fainted, what do I do?", "I fainted twice after wasp stings " * 3):
-        dispatcher = CollectingDispatcher()
-        tracker = tracker_for(short, "emergency")
-        assert asyncio.run(ActionAnswerAfterEmergency().run(dispatcher, tracker, {})) == []
-        assert dispatcher.messages == []

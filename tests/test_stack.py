@@ -74,19 +74,6 @@ def test_a_baby_gone_pale_and_floppy_gets_the_emergency_steps(stack: Stack) -> N
     assert reply.startswith("This may be anaphylaxis")
 
 
-def test_a_story_with_a_question_gets_the_emergency_steps_then_its_answer(stack: Stack) -> None:
-    reply = stack.answer_text(
-        "hi, 52F here. years of flushing, diarrhea and I fainted twice after wasp stings. my "
-        "allergist found a tryptase of 28 and now wants a bone marrow biopsy. why do they need "
-        "bone marrow when they already have a blood test?"
-    )
-    assert reply.startswith("This may be anaphylaxis")
-    after = reply.index("If this is not happening now")
-    assert "bone marrow" in reply[after:].lower() and "](https://" in reply[after:]
-    short = stack.answer_text("she fainted after a wasp sting, what do I do?")
-    assert short.startswith("This may be anaphylaxis") and "If this is not" not in short
-
-
 def test_off_topic_question_is_not_answered_from_the_knowledge_base(stack: Stack) -> None:
     reply = stack.answer_text("who won the football world cup in 1998?")
     assert "](https://" not in reply
