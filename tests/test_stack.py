@@ -9,6 +9,7 @@ import pytest
 import requests
 
 from scripts.feedback_summary import read_ratings
+from scripts.stack import SERVICES, service_pid
 from tests.conftest import Stack
 
 pytestmark = pytest.mark.stack
@@ -23,7 +24,9 @@ def test_the_servers_hold_neither_tensorflow_nor_pytorch(stack: Stack) -> None:
     # ONNX Runtime embeds (actions/onnx_embedding.py) and the model uses no TensorFlow
     # component (bot/without_tensorflow.py): each library is hundreds of MB that would idle.
     for server in ("rasa", "actions"):
-        libraries = Path(f"/proc/{stack.pids[server]}/maps").read_text()
+        pid = service_pid(SERVICES[server], stack.ports[server])  # as now: a test may restart it
+        assert pid is not None, server
+        libraries = Path(f"/proc/{pid}/maps").read_text()
         assert "libtensorflow" not in libraries and "libtorch" not in libraries, server
 
 
