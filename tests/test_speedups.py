@@ -59,3 +59,22 @@ def test_sqlite_connections_skip_waiting_for_the_disk(tmp_path) -> None:
         mode = connection.exec_driver_sql("PRAGMA journal_mode").scalar()
         synchronous = connection.exec_driver_sql("PRAGMA synchronous").scalar()
     assert (mode, synchronous) == ("wal", 1)  # 1 is NORMAL (FULL, the default, is 2)
+
+
+def test_event_types_are_found_as_rasa_finds_them() -> None:
+    from rasa.shared.core.events import Event, SlotSet, UserUttered
+    from rasa.shared.utils.common import all_subclasses
+
+    speedups.install()
+    assert Event.resolve_by_type is speedups.resolve_event_type
+    for cls in all_subclasses(Event):
+        expected = speedups._rasa_resolve_by_type(cls.type_name)
+        assert speedups.resolve_event_type(cls.type_name) is expected  # from Rasa's walk
+        assert speedups.resolve_event_type(cls.type_name) is expected  # from the table
+    assert Event.from_parameters({"event": "slot", "name": "topic", "value": "x"}) == SlotSet(
+        "topic", "x"
+    )
+    assert speedups.resolve_event_type("no such event", default=UserUttered) is UserUttered
+    assert speedups.resolve_event_type("topic") is None  # Rasa's old TopicSet events
+    with pytest.raises(ValueError, match="no such event"):
+        speedups.resolve_event_type("no such event")
