@@ -113,8 +113,11 @@ class TextClassifier:
         """Features times weights, block by block, without stacking the features.
 
         The embedding's dense columns, then each vectorizer's sparse ones, each against a
-        contiguous slice of the weights. For one short question this takes about 2 ms; the
-        stacked sparse matrix times `coef.T` (not contiguous) took about 10.
+        contiguous slice of the weights. For one short question this takes about 1 ms; the
+        stacked sparse matrix times `coef.T` (not contiguous) took about 10. The sparse blocks
+        are kept in float64, the TF-IDF features' type: against float32 weights, SciPy converted
+        the whole block (16,000 x 158 for the section classifier) on every call, 1.6 ms of it,
+        for the same result.
         """
         assert self._vectorizers is not None and self._coef is not None
         if self._weight_blocks is None:
@@ -122,8 +125,10 @@ class TextClassifier:
             sizes += [len(vectorizer.vocabulary_) for vectorizer in self._vectorizers]
             bounds = np.cumsum([0, *sizes])
             self._weight_blocks = [
-                np.ascontiguousarray(self._coef[:, start:end].T)
-                for start, end in itertools.pairwise(bounds)
+                np.ascontiguousarray(
+                    self._coef[:, start:end].T, dtype=np.float32 if block == 0 else np.float64
+                )
+                for block, (start, end) in enumerate(itertools.pairwise(bounds))
             ]
         dense_weights, *sparse_weights = self._weight_blocks
         dense = np.asarray(embeddings, dtype=np.float32) * self.config.embedding_weight

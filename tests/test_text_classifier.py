@@ -40,6 +40,19 @@ def test_classifier_learns_the_labels_and_survives_a_round_trip(fake_embedder, t
     assert np.allclose(again, probabilities, atol=1e-6)
 
 
+def test_the_probabilities_are_those_of_the_stacked_features_times_the_weights(
+    fake_embedder,
+) -> None:
+    texts, embeddings, labels = labelled(fake_embedder)
+    classifier = TextClassifier(ClassifierConfig(C=10)).fit(texts, embeddings, labels)
+    queries = ["what causes masto", "how is it treated", "hi", "an unseen message"]
+    vectors = fake_embedder.embed(queries)
+    logits = classifier._features(queries, vectors) @ classifier._coef.T + classifier._intercept
+    expected = np.exp(logits - logits.max(axis=1, keepdims=True))
+    expected /= expected.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(classifier.predict_proba(queries, vectors), expected, atol=1e-6)
+
+
 def test_classifier_refuses_bad_input(fake_embedder) -> None:
     with pytest.raises(RuntimeError):
         TextClassifier().predict_proba(["x"], fake_embedder.embed(["x"]))
