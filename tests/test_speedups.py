@@ -49,6 +49,41 @@ def test_an_invalid_response_is_refused_as_rasa_refuses_it(
         jsonschema.validate(response, RemoteAction.action_response_format_spec())
 
 
+RESPONSES = [
+    GOOD,
+    {"events": [], "responses": []},
+    {},
+    {
+        "events": [
+            {
+                "event": "slot",
+                "name": "last_answer",
+                "value": {"chunks": ["a#b"]},
+                "timestamp": 1.5,
+            },
+            {"event": "bot", "text": "hi", "data": {"buttons": []}, "metadata": {}},
+            {"event": "user", "text": "hi", "parse_data": {"intent": {"name": "greet"}}},
+            {"event": "followup", "name": "utter_greet"},
+            {"event": "restart"},
+        ]
+    },
+    *BAD,
+    {"events": [{"event": "no such event"}]},
+    {"events": [{"event": "slot", "name": "topic", "metadata": "not an object"}]},
+    {"events": [{"event": "user", "parse_data": {"entities": [{"entity": "form"}]}}]},
+    {"events": [{"event": 3}]},
+    {"events": None},
+    "not an object",
+]
+
+
+@pytest.mark.parametrize("response", RESPONSES)
+def test_the_quick_check_accepts_what_the_schema_accepts(response: object) -> None:
+    schema = RemoteAction.action_response_format_spec()
+    valid = jsonschema.validators.validator_for(schema)(schema).is_valid  # as jsonschema.validate
+    assert speedups.quickly_valid(response) == valid(response)
+
+
 def test_sqlite_connections_skip_waiting_for_the_disk(tmp_path) -> None:
     import sqlalchemy
 
