@@ -23,6 +23,7 @@ from sanic.request import Request
 from actions import message_embedding
 from actions.embedding import TextEmbedder
 from actions.service import get_service
+from actions.settings import limit_native_threads
 
 hookimpl = pluggy.HookimplMarker("rasa_sdk")
 
@@ -59,6 +60,7 @@ def main() -> None:
     args = create_argument_parser().parse_args()
     utils.configure_colored_logging(args.loglevel)
     logging.getLogger("actions").setLevel(args.loglevel or logging.INFO)
+    limit_native_threads()
     service = get_service()
     service.warm_up()
     assert service.embedder.signature and service.embedder.dimensions  # computed before serving

@@ -9,7 +9,8 @@ it never appears in `make`'s output or in the process list, as it would on a com
 A token shorter than `MIN_TOKEN_CHARS` is refused: it could be guessed.
 
 Before Rasa is imported, bot/without_tensorflow.py keeps TensorFlow out of the process when the
-model given with `--model` does not use it (this one does not: about 450 MB less).
+model given with `--model` does not use it (this one does not: about 450 MB less), and the
+numerical libraries are limited to one thread each (actions/settings.py).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import os
 import sys
 from pathlib import Path
 
+from actions.settings import limit_native_threads
 from bot import without_tensorflow
 from bot.tokens import MIN_TOKEN_CHARS
 
@@ -51,6 +53,7 @@ def main() -> None:
         arguments = rasa_arguments(sys.argv[1:], os.environ.get(TOKEN_ENV))
     except ValueError as error:
         sys.exit(f"bot.serve: {error}")
+    limit_native_threads()  # before NumPy loads (actions/settings.py)
     model = model_argument(sys.argv[1:])
     if model is not None:
         without_tensorflow.install(model)
