@@ -5,7 +5,7 @@ on every turn it read the conversation's events back, rebuilt the tracker from a
 counted the stored rows to find what to add; and a SQLite file was opened and closed for each of
 those queries. Here:
 
-- **Between turns a conversation stays in memory** (the latest `cache_size` conversations), in
+- **Between turns a conversation stays in memory** (the latest `cache_size`, 200, saved), in
   the short form of bot/recent_history.py: the slots, then the last `keep_turns` to twice
   `keep_turns` user turns. So Rasa's policies, the action server's request and the saving all
   work on a bounded number of events, however long the conversation; the database still stores
@@ -22,6 +22,14 @@ those queries. Here:
   were stored), instead of counting the stored rows first.
 - **A SQLite file is kept open** in a connection pool instead of opened for every query (SQLAlchemy
   1.4 uses no pool for SQLite files; PostgreSQL already has one).
+
+**What changes in Rasa's behaviour**: a long conversation's tracker, as Rasa's policies and the
+action server see it, begins with one SlotSet per slot that holds a value and then its last 5-10
+user turns, instead of every event of the session. This assistant's decisions read no further
+back (bot/recent_history.py), and tests/test_recent_history_in_rasa.py checks that the trained
+model gives the same replies and stores the same events as with Rasa's own store. A policy that
+reads further back (TED with a long max_history, a rule with `conversation_start`) would need a
+larger `keep_turns`.
 
 bot/conversation_store.py builds the forgetting store on this one.
 """
@@ -42,7 +50,9 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from bot.recent_history import UNDO_EVENTS, recent_history, user_turns
 
 KEEP_TURNS = 5  # the MemoizationPolicy's five states and the rules' two turns, with room
-CACHE_SIZE = 1000  # conversations; each takes some 20-100 kB in this short form
+# Conversations kept; each takes 100-200 kB in this short form (5-10 turns), so 20-40 MB at most.
+# One that is not kept is read from the database at its next message.
+CACHE_SIZE = 200
 _STORED = "_stored_in_database"  # the attribute a tracker read or saved here carries
 
 
@@ -60,7 +70,7 @@ def stored(tracker: DialogueStateTracker) -> Stored | None:
 
 
 class CachedSQLTrackerStore(SQLTrackerStore):
-    """SQLTrackerStore plus `keep_turns` (default 5) and `cache_size` (default 1000)."""
+    """SQLTrackerStore plus `keep_turns` (default 5) and `cache_size` (default 200)."""
 
     def __init__(
         self,
