@@ -4,9 +4,10 @@ Rasa rebuilds a conversation's tracker from every stored event on each message, 
 policies, the request to the action server and the saving go over every event again, so a
 turn's cost grew with the length of the conversation (turn 200 took 2-4x as long as the first).
 What decides a turn here reads only the latest turns and the slots: the RulePolicy's rules span
-at most two turns, the MemoizationPolicy compares the last five dialogue states, and the actions
-read the latest message, the slots and, to find the subject named last (actions/context.py), the
-order of the latest slot events.
+at most two turns, and the actions read the latest message, the slots and, to find the subject
+named last (actions/context.py), the order of the latest slot events. The MemoizationPolicy
+compares the last five dialogue states, skipping turns that only rules predict, so its five can
+reach further back; but here a rule decides every message, and a rule's prediction outranks it.
 
 `recent_history(events, slots, keep_turns)` gives a shorter list of events that leads to the same
 place: one SlotSet for each slot that holds a value where the kept part begins, in the order the
