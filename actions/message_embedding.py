@@ -2,7 +2,7 @@
 
 Rasa's NLU embeds every message (bot/components.py) with the model the action server searches
 with, and the action server embedded the same text again to retrieve: 3-5 ms of a question's
-time. Rasa now adds the vector it computed to the action call (bot/speedups.py), under
+time. Rasa now adds the vector it computed to the action call (bot/action_call.py), under
 `REQUEST_KEY`, next to the tracker: the text it is of, the vector (float32, base64) and the
 model and backend that made it. The action server (actions/server.py) hands it to its embedder,
 which uses it when asked for that very text by the same model; any other text (a follow-up

@@ -54,7 +54,7 @@ from actions.sanitize import (
 from actions.scope import OTHER, OURS, decide_scope, domain_entity_types
 from actions.settings import default_model_path
 from actions.text_classifier import ClassifierConfig, TextClassifier
-from bot import speedups
+from bot import action_call
 from bot.safety import is_emergency
 
 EMERGENCY_INTENT = "emergency"
@@ -138,10 +138,12 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
         """Featurize the text of every message that has one, in one batch.
 
         The vectors are also kept for the action server, which needs the same one to search
-        the knowledge base (bot/speedups.py sends it with the action call).
+        the knowledge base (bot/action_call.py sends it with the action call).
         """
         for message, vector in self._featurize(messages):
-            speedups.remember_message_embedding(message.get(TEXT), vector, self.embedder.signature)
+            action_call.remember_message_embedding(
+                message.get(TEXT), vector, self.embedder.signature
+            )
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:

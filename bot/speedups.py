@@ -22,11 +22,6 @@ action server): 5% of its time per question, and most of reading a long conversa
 names are now looked up in a table, filled from the same walk the first time a name is asked
 for; a name not (yet) in it is resolved as Rasa resolves it.
 
-The action server needs the sentence embedding of the message, which the NLU has just computed
-(bot/components.py remembers it here with `remember_message_embedding`). Each action call now
-carries it (actions/message_embedding.py), so it is not computed twice. Nothing else in the call
-changes; an action server that does not read it ignores it.
-
 Rasa opened a new HTTP session, and so a new connection, for every call to the action server
 (`EndpointConfig.request`). Each endpoint now keeps one session per event loop and reuses its
 connections: 0.7 ms less CPU per question in Rasa and as much in the action server. A connection
@@ -36,6 +31,9 @@ connection the server is closing; after a restart of the action server the next 
 new one. The sessions are closed when the server stops (`close_kept_sessions`, which
 bot/channels.py's REST channel registers).
 
+What Rasa sends with each call to the action server is bot/action_call.py's, which `install()`
+installs too.
+
 bot/channels.py, which Rasa imports at start-up, calls `install()`.
 """
 
@@ -44,13 +42,10 @@ from __future__ import annotations
 import asyncio
 import functools
 import sqlite3
-import threading
 import weakref
-from collections import OrderedDict
 from typing import Any
 
 import aiohttp
-import numpy as np
 from jsonschema.exceptions import best_match
 from jsonschema.validators import validator_for
 from rasa.core.actions import action as rasa_actions
@@ -59,7 +54,7 @@ from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, EndpointConfig
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from actions import message_embedding
+from bot import action_call
 
 _INSTALLED_FLAG = "_mastobot_speedup"
 HINT = (
@@ -149,34 +144,6 @@ def resolve_event_type(type_name: str, default: type[Event] | None = None) -> ty
     return found
 
 
-REMEMBERED_MESSAGES = 256
-_message_embeddings: OrderedDict[str, tuple[np.ndarray, str]] = OrderedDict()
-_message_embeddings_lock = threading.Lock()
-
-
-def remember_message_embedding(text: str, vector: np.ndarray, model: str) -> None:
-    """Keep the NLU's vector of a message's text (the last REMEMBERED_MESSAGES texts)."""
-    with _message_embeddings_lock:
-        _message_embeddings[text] = (vector, model)
-        _message_embeddings.move_to_end(text)
-        while len(_message_embeddings) > REMEMBERED_MESSAGES:
-            _message_embeddings.popitem(last=False)
-
-
-_rasa_action_call_format = rasa_actions.RemoteAction._action_call_format
-
-
-def action_call_format(self: Any, tracker: Any, domain: Any) -> dict[str, Any]:
-    """Rasa's action call, plus the embedding of the latest message's text if it is known."""
-    body = _rasa_action_call_format(self, tracker, domain)
-    text = ((tracker.latest_message and tracker.latest_message.parse_data) or {}).get("text")
-    with _message_embeddings_lock:
-        known = _message_embeddings.get(text) if isinstance(text, str) else None
-    if known is not None:
-        body[message_embedding.REQUEST_KEY] = message_embedding.encode(text, *known)
-    return body
-
-
 KEEPALIVE_SECONDS = 2.0
 _sessions: weakref.WeakKeyDictionary[Any, dict[int, tuple[EndpointConfig, Any]]] = (
     weakref.WeakKeyDictionary()
@@ -228,6 +195,6 @@ def install() -> None:
     setattr(validate_action_result, _INSTALLED_FLAG, True)
     remote = rasa_actions.RemoteAction
     remote._validate_action_result = validate_action_result  # type: ignore[method-assign]
-    remote._action_call_format = action_call_format  # type: ignore[method-assign]
+    action_call.install()
     EndpointConfig.session = kept_session  # type: ignore[method-assign,assignment]
     Event.resolve_by_type = staticmethod(resolve_event_type)  # type: ignore[method-assign,assignment]

@@ -15,7 +15,7 @@ from rasa.utils.endpoints import EndpointConfig
 from actions import message_embedding
 from actions.embedding import TextEmbedder
 from actions.server import embedding_receiver
-from bot import speedups
+from bot import action_call
 from tests.test_recent_history import DOMAIN
 
 
@@ -82,14 +82,14 @@ def test_a_vector_of_another_model_or_size_is_refused(vector: np.ndarray, model:
 
 
 def test_rasa_sends_the_vector_of_the_latest_message_with_the_action_call() -> None:
-    speedups.install()
+    action_call.install()
     action = RemoteAction("action_answer_question", EndpointConfig("http://127.0.0.1:1/webhook"))
     tracker = DialogueStateTracker("alice", DOMAIN.slots)
     tracker.update(
         UserUttered("what is ISM?", {"name": "ask_what_is"}, parse_data={"text": "what is ISM?"})
     )
     assert message_embedding.REQUEST_KEY not in action._action_call_format(tracker, DOMAIN)
-    speedups.remember_message_embedding("what is ISM?", VECTOR, "counting-model")
+    action_call.remember_message_embedding("what is ISM?", VECTOR, "counting-model")
     body = action._action_call_format(tracker, DOMAIN)
     assert body["tracker"]["latest_message"]["text"] == "what is ISM?"  # the rest as Rasa makes it
     text, vector, model = message_embedding.decode(body)

@@ -1,10 +1,11 @@
 """Rasa with bot/cached_tracker_store.py answers a long conversation as Rasa's own store makes it.
 
 The trained model (NLU and policies) handles the same messages three times: with Rasa's
-SQLTrackerStore, with the cached store holding only two recent turns (so the short form is used
-from the fourth message on), and with two such stores on one database taking turns, as two
-replicas would. The custom actions are a stand-in that reply with what the action server would
-read of the tracker Rasa sends it: the message, its intent, the slots and the subject named last.
+SQLTrackerStore and Rasa's own action calls, then with the cached store holding only two recent
+turns (so the short form is used from the fourth message on) and bot/action_call.py's calls, and
+with two such stores on one database taking turns, as two replicas would. The custom actions are
+a stand-in that reply with what the action server would read of the call Rasa sends: the message,
+its intent, the slots and the subject named last.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from rasa.shared.core.events import BotUttered, Event, SlotSet
 from rasa.utils.endpoints import EndpointConfig
 
 from actions.context import latest_subject
+from bot import action_call
 from bot.cached_tracker_store import CachedSQLTrackerStore
 from tests.test_recent_history import DOMAIN
 from tests.test_without_tensorflow import MODEL
@@ -112,8 +114,10 @@ def test_answers_and_stored_events_are_those_of_rasas_own_store(tmp_path, monkey
         CachedSQLTrackerStore(DOMAIN, dialect="sqlite", db=str(db["replicas"]), keep_turns=2)
         for _ in range(2)
     ]
+    monkeypatch.setattr(RemoteAction, "_action_call_format", action_call.RASA_ACTION_CALL_FORMAT)
     expected = converse(rasas, MESSAGES)
     assert any("midostaurin" in r.get("text", "") for reply in expected for r in reply)
+    monkeypatch.setattr(RemoteAction, "_action_call_format", action_call.action_call_format)
     assert converse(cached, MESSAGES) == expected
     assert converse(replicas, MESSAGES) == expected
     assert stored_rows(db["cached"]) == stored_rows(db["rasa"])
