@@ -11,9 +11,10 @@ reports/bench.json and reports/bench.md and prints the table. Measured in one ru
   as in `make run`;
 - end-to-end REST latency (p50/p95/p99) and throughput at 1, 4, 8 and 16 concurrent
   conversations of 10 turns, for questions answered from the knowledge base and, as the
-  in-run baseline, for a greeting (no custom action); no pause between turns. Greetings and
-  questions alternate level by level, so that their ratios compare moments close in time:
-  answered questions/s over greetings/s at 8 conversations, and the one-client medians;
+  in-run baseline, for a greeting (no custom action); no pause between turns. At each level,
+  three batches of greetings and three of questions run in turn and are pooled, so that their
+  ratios compare the same moments: answered questions/s over greetings/s at 8 conversations, and
+  the one-client medians;
 - three conversations of 200 questions, one client: turns 196-200 against turns 1-5
   (scripts/bench_load.py);
 - query embedding and retrieval alone, in this process, without HTTP or Rasa;
@@ -37,6 +38,7 @@ from typing import Any
 from scripts.bench_load import (
     EDGE_TURNS,
     QUESTIONS,
+    alternating_levels,
     conversations_each,
     load_level,
     long_conversation,
@@ -48,6 +50,7 @@ REPORT_JSON = PROJECT_ROOT / "reports" / "bench.json"
 REPORT_MD = PROJECT_ROOT / "reports" / "bench.md"
 STACK_LOG = PROJECT_ROOT / "reports" / "bench-stack.log"
 CONCURRENCY = (1, 4, 8, 16)
+ROUNDS = 3  # batches of greetings and of questions, in turn, at each concurrency
 # The targets the ratios are read against (README, Speed): a question should cost little more
 # than a greeting, and a long conversation's turn little more than its first.
 RATIO_LEVELS = {"throughput": 8, "median_latency": 1}
@@ -179,11 +182,12 @@ def bench(skip_build: bool) -> dict[str, Any]:
         for kind in ("greeting", "question"):
             load_level(stack.rest_url, kind, 2, 1)  # warm-up, not counted
         for clients in CONCURRENCY:
-            for kind in ("greeting", "question"):
-                level = load_level(stack.rest_url, kind, clients, conversations_each(clients))
+            each = conversations_each(clients)
+            kinds = ("greeting", "question")
+            for level in alternating_levels(stack.rest_url, kinds, clients, each, ROUNDS):
                 levels.append(level)
                 print(
-                    f"bench: {kind:8} x{clients:<2} p50 {level['p50_ms']:7.1f} ms  "
+                    f"bench: {level['kind']:8} x{clients:<2} p50 {level['p50_ms']:7.1f} ms  "
                     f"p95 {level['p95_ms']:7.1f} ms  {level['requests_per_second']:5.1f} req/s  "
                     f"errors {level['errors']}",
                     flush=True,

@@ -121,9 +121,11 @@ def converse(url: str, messages: list[str], tally: Tally) -> None:
                     tally.errors.append(f"{text!r}: {error}")
 
 
-def load_level(url: str, kind: str, clients: int, conversations_each: int) -> dict[str, Any]:
-    """`clients` conversations at once, each client holding `conversations_each` in a row."""
-    tally = Tally()
+def run_batch(url: str, kind: str, clients: int, conversations_each: int, tally: Tally) -> float:
+    """`clients` conversations at once, each client holding `conversations_each` in a row.
+
+    Adds what they saw to `tally`; returns the seconds the batch took.
+    """
 
     def client(number: int) -> None:
         for turn in range(conversations_each):
@@ -135,7 +137,11 @@ def load_level(url: str, kind: str, clients: int, conversations_each: int) -> di
         thread.start()
     for thread in threads:
         thread.join()
-    took = time.perf_counter() - started
+    return time.perf_counter() - started
+
+
+def level_row(kind: str, clients: int, tally: Tally, took: float) -> dict[str, Any]:
+    """Latency percentiles and throughput of one kind of message at one concurrency."""
     ms = [s * 1000 for s in tally.seconds]
     return {
         "kind": kind,
@@ -150,6 +156,29 @@ def load_level(url: str, kind: str, clients: int, conversations_each: int) -> di
         "requests_per_second": round(len(ms) / took, 1),
         "answered_per_second": round(tally.grounded / took, 1),
     }
+
+
+def load_level(url: str, kind: str, clients: int, conversations_each: int) -> dict[str, Any]:
+    """One batch of `kind` at `clients` conversations at once, as a row."""
+    tally = Tally()
+    took = run_batch(url, kind, clients, conversations_each, tally)
+    return level_row(kind, clients, tally, took)
+
+
+def alternating_levels(
+    url: str, kinds: tuple[str, ...], clients: int, conversations_each: int, rounds: int
+) -> list[dict[str, Any]]:
+    """`rounds` batches of each kind in turn, pooled into one row per kind.
+
+    On a machine shared with other work, the kinds then see the same moments, so the ratios
+    between them move less from run to run than the figures themselves.
+    """
+    tallies = {kind: Tally() for kind in kinds}
+    took = dict.fromkeys(kinds, 0.0)
+    for _ in range(rounds):
+        for kind in kinds:
+            took[kind] += run_batch(url, kind, clients, conversations_each, tallies[kind])
+    return [level_row(kind, clients, tallies[kind], took[kind]) for kind in kinds]
 
 
 def conversations_each(clients: int) -> int:

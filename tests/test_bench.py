@@ -129,3 +129,22 @@ def test_the_markdown_table_has_a_row_per_level() -> None:
     assert "| rasa ready, cold start | 20.0 s |" in text and "not allowed here" in text
     assert "| whole stack steady memory (VmRSS) | 800.0 MB |" in text
     assert "over the first | 22.0 / 20.0 ms = 1.1 |" in text
+
+
+def test_levels_alternate_the_kinds_and_pool_their_rounds(monkeypatch) -> None:
+    from scripts import bench_load
+
+    order: list[str] = []
+
+    def fake_batch(url, kind, clients, each, tally) -> float:
+        order.append(kind)
+        tally.seconds += [0.010 if kind == "greeting" else 0.016] * 10
+        tally.grounded += 10 if kind == "question" else 0
+        return 0.5
+
+    monkeypatch.setattr(bench_load, "run_batch", fake_batch)
+    greeting, question = bench_load.alternating_levels("url", ("greeting", "question"), 1, 1, 3)
+    assert order == ["greeting", "question"] * 3
+    assert greeting["requests"] == question["requests"] == 30
+    assert (greeting["p50_ms"], question["p50_ms"]) == (10.0, 16.0)
+    assert question["answered_per_second"] == 20.0  # 30 answered in 1.5 s
