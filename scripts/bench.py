@@ -14,7 +14,8 @@ reports/bench.json and reports/bench.md and prints the table. Measured in one ru
   in-run baseline, for a greeting (no custom action); no pause between turns. At each level,
   three batches of greetings and three of questions run in turn and are pooled, so that their
   ratios compare the same moments: answered questions/s over greetings/s at 8 conversations, and
-  the one-client medians;
+  the one-client medians; and each server's CPU time per message, which other work on the
+  machine does not change;
 - three conversations of 200 questions, one client: turns 196-200 against turns 1-5
   (scripts/bench_load.py);
 - query embedding and retrieval alone, in this process, without HTTP or Rasa;
@@ -184,7 +185,10 @@ def bench(skip_build: bool) -> dict[str, Any]:
         for clients in CONCURRENCY:
             each = conversations_each(clients)
             kinds = ("greeting", "question")
-            for level in alternating_levels(stack.rest_url, kinds, clients, each, ROUNDS):
+            rows = alternating_levels(
+                stack.rest_url, kinds, clients, each, ROUNDS, stack.cpu_seconds
+            )
+            for level in rows:
                 levels.append(level)
                 print(
                     f"bench: {level['kind']:8} x{clients:<2} p50 {level['p50_ms']:7.1f} ms  "
@@ -211,15 +215,17 @@ def markdown(report: dict[str, Any]) -> str:
         f"{m['python']}; load average {m['load_average_at_start']:.2f} at the start.",
         "",
         "| message | conversations at once | requests | p50 ms | p95 ms | p99 ms | requests/s "
-        "| answered questions/s | errors |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| answered questions/s | CPU ms per message: Rasa / actions | errors |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for row in report["rest"]:
         answered = row["answered_per_second"] if row["kind"] == "question" else "-"
+        cpu = row.get("cpu_ms_per_request", {})
         lines.append(
             f"| {row['kind']} | {row['concurrent_conversations']} | {row['requests']} "
             f"| {row['p50_ms']} | {row['p95_ms']} | {row['p99_ms']} "
-            f"| {row['requests_per_second']} | {answered} | {row['errors']} |"
+            f"| {row['requests_per_second']} | {answered} "
+            f"| {cpu.get('rasa', '-')} / {cpu.get('actions', '-')} | {row['errors']} |"
         )
     start = report["startup_seconds"]
     lines += ["", "| measure | value |", "| --- | ---: |"]

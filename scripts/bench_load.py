@@ -12,6 +12,7 @@ import statistics
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -166,19 +167,38 @@ def load_level(url: str, kind: str, clients: int, conversations_each: int) -> di
 
 
 def alternating_levels(
-    url: str, kinds: tuple[str, ...], clients: int, conversations_each: int, rounds: int
+    url: str,
+    kinds: tuple[str, ...],
+    clients: int,
+    conversations_each: int,
+    rounds: int,
+    cpu_seconds: Callable[[], dict[str, float]] = dict,
 ) -> list[dict[str, Any]]:
     """`rounds` batches of each kind in turn, pooled into one row per kind.
 
     On a machine shared with other work, the kinds then see the same moments, so the ratios
-    between them move less from run to run than the figures themselves.
+    between them move less from run to run than the figures themselves. `cpu_seconds` gives
+    each server's CPU time so far: each row also gets every server's CPU milliseconds per
+    request, which other work on the machine does not change.
     """
     tallies = {kind: Tally() for kind in kinds}
     took = dict.fromkeys(kinds, 0.0)
+    cpu: dict[str, dict[str, float]] = {kind: {} for kind in kinds}
     for _ in range(rounds):
         for kind in kinds:
+            before = cpu_seconds()
             took[kind] += run_batch(url, kind, clients, conversations_each, tallies[kind])
-    return [level_row(kind, clients, tallies[kind], took[kind]) for kind in kinds]
+            for server, seconds in cpu_seconds().items():
+                cpu[kind][server] = cpu[kind].get(server, 0.0) + seconds - before[server]
+    rows = []
+    for kind in kinds:
+        row = level_row(kind, clients, tallies[kind], took[kind])
+        requests = max(1, row["requests"])
+        row["cpu_ms_per_request"] = {
+            server: round(seconds * 1000 / requests, 1) for server, seconds in cpu[kind].items()
+        }
+        rows.append(row)
+    return rows
 
 
 def conversations_each(clients: int) -> int:

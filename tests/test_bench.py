@@ -93,6 +93,7 @@ def test_the_markdown_table_has_a_row_per_level() -> None:
         "p99_ms": 70.0,
         "requests_per_second": 20.0,
         "answered_per_second": 19.5,
+        "cpu_ms_per_request": {"rasa": 14.0, "actions": 6.0},
         "errors": 0,
     }
     report = {
@@ -124,8 +125,8 @@ def test_the_markdown_table_has_a_row_per_level() -> None:
         "in_process": {"query_embedding": {"p50_ms": 9.0, "p95_ms": 12.0}},
     }
     text = markdown(report)
-    assert "| question | 1 | 150 | 40.0 | 60.0 | 70.0 | 20.0 | 19.5 | 0 |" in text
-    assert "| greeting | 1 | 150 | 40.0 | 60.0 | 70.0 | 20.0 | - | 0 |" in text
+    assert "| question | 1 | 150 | 40.0 | 60.0 | 70.0 | 20.0 | 19.5 | 14.0 / 6.0 | 0 |" in text
+    assert "| greeting | 1 | 150 | 40.0 | 60.0 | 70.0 | 20.0 | - | 14.0 / 6.0 | 0 |" in text
     assert "| rasa ready, cold start | 20.0 s |" in text and "not allowed here" in text
     assert "| whole stack steady memory (VmRSS) | 800.0 MB |" in text
     assert "over the first | 22.0 / 20.0 ms = 1.1 |" in text
@@ -143,8 +144,12 @@ def test_levels_alternate_the_kinds_and_pool_their_rounds(monkeypatch) -> None:
         return 0.5
 
     monkeypatch.setattr(bench_load, "run_batch", fake_batch)
-    greeting, question = bench_load.alternating_levels("url", ("greeting", "question"), 1, 1, 3)
+    clock = iter(range(100))
+    greeting, question = bench_load.alternating_levels(
+        "url", ("greeting", "question"), 1, 1, 3, lambda: {"rasa": next(clock) / 100}
+    )
     assert order == ["greeting", "question"] * 3
     assert greeting["requests"] == question["requests"] == 30
     assert (greeting["p50_ms"], question["p50_ms"]) == (10.0, 16.0)
     assert question["answered_per_second"] == 20.0  # 30 answered in 1.5 s
+    assert greeting["cpu_ms_per_request"] == {"rasa": 1.0}  # 3 batches of 10 ms for 30
