@@ -5,7 +5,8 @@ answers only once the server can really answer, and no user waits for the model 
 
 A request middleware, added through rasa_sdk's plugin hook, hands the embedding of the message
 that Rasa sends with an action call (actions/message_embedding.py) to the service's embedder, so
-the message is not embedded a second time.
+the message is not embedded a second time. The same hook turns off Sanic's access log, which
+wrote an empty line per request (rasa-sdk's log format leaves out Sanic's fields).
 """
 
 from __future__ import annotations
@@ -45,8 +46,8 @@ def embedding_receiver(embedder: TextEmbedder) -> Callable[[Request], Awaitable[
     return receive
 
 
-class MessageEmbeddingPlugin:
-    """rasa_sdk plugin: attaches `embedding_receiver` to the action server's Sanic app."""
+class ActionServerPlugin:
+    """rasa_sdk plugin: `embedding_receiver` as a request middleware, and no access log."""
 
     def __init__(self, embedder: TextEmbedder) -> None:
         self.embedder = embedder
@@ -54,6 +55,7 @@ class MessageEmbeddingPlugin:
     @hookimpl
     def attach_sanic_app_extensions(self, app: Sanic) -> None:
         app.register_middleware(embedding_receiver(self.embedder), "request")
+        app.config.ACCESS_LOG = False
 
 
 def main() -> None:
@@ -64,7 +66,7 @@ def main() -> None:
     service = get_service()
     service.warm_up()
     assert service.embedder.signature and service.embedder.dimensions  # computed before serving
-    plugin_manager().register(MessageEmbeddingPlugin(service.embedder))
+    plugin_manager().register(ActionServerPlugin(service.embedder))
     run("actions", args.port, args.cors, auto_reload=False)
 
 
