@@ -1,6 +1,6 @@
 """Benchmark: how fast the assistant answers, starts, trains and builds its index, and its memory.
 
-Usage: python -m scripts.bench [--skip-build]  (or `make bench`; about 7 minutes). Writes
+Usage: python -m scripts.bench [--skip-build]  (or `make bench`; about 5 minutes). Writes
 reports/bench.json and reports/bench.md and prints the table. Measured in one run on one machine:
 
 - training time (`rasa train --force` into a scratch folder) and index build time (into a
