@@ -132,7 +132,7 @@ eval-nlu: setup ## NLU 5-fold cross-validation + held-out test set -> reports/nl
 eval: setup ## Every quality measure (NLU CV, retrieval, stories, 106 conversations) -> reports/eval.md
 	$(PY) -m scripts.evaluate
 
-bench: setup ## Latency, throughput, start-up, build times, memory -> reports/bench.md (about 6 min)
+bench: setup ## Question/greeting cost, long conversations, start-up, build, memory -> reports/bench.md (~5 min)
 	$(PY) -m scripts.bench
 
 .PHONY: test-scale

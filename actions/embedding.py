@@ -6,6 +6,7 @@ import functools
 import hashlib
 import os
 import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,9 @@ def onnx_dir() -> Path:
     return Path(os.environ.get("EMBEDDING_ONNX_DIR", default))
 
 
+REMEMBERED_TEXTS = 256
+
+
 class TextEmbedder:
     """Embeds texts into unit-length vectors; the model is loaded once, on `warm_up()`."""
 
@@ -36,6 +40,9 @@ class TextEmbedder:
         self.batch_size = batch_size
         self._model: Any = None
         self._lock = threading.Lock()
+        # Vectors computed elsewhere with this model (Rasa's NLU), by text; see `remember`.
+        self._known: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._known_lock = threading.Lock()
 
     @property
     def model_name(self) -> str:
@@ -91,8 +98,39 @@ class TextEmbedder:
         self.warm_up()
         return "torch" if hasattr(self._model, "tokenize") else "onnx"
 
+    @functools.cached_property
+    def signature(self) -> str:
+        """Names the weights and the backend: equal signatures give equal vectors (loads it)."""
+        return f"{self.model_name}-{self.fingerprint}-{self.backend}"
+
+    def remember(self, text: str, vector: np.ndarray, signature: str) -> bool:
+        """Keep a vector of `text` made elsewhere by this model, to give instead of embedding it.
+
+        Refused (False) unless `signature` is this embedder's and the vector has its size. The
+        last `REMEMBERED_TEXTS` texts are kept.
+        """
+        if signature != self.signature or vector.shape != (self.dimensions,):
+            return False
+        with self._known_lock:
+            self._known[text] = vector.astype(np.float32, copy=False)
+            self._known.move_to_end(text)
+            while len(self._known) > REMEMBERED_TEXTS:
+                self._known.popitem(last=False)
+        return True
+
+    @functools.cached_property
+    def dimensions(self) -> int:
+        return int(self._embed(["dimensions"]).shape[1])
+
     def embed(self, texts: list[str], show_progress_bar: bool = False) -> np.ndarray:
         """Return one float32 unit vector per text (rows), so a dot product is a cosine."""
+        with self._known_lock:
+            known = [self._known.get(text) for text in texts]
+        if texts and all(vector is not None for vector in known):
+            return np.stack(known)
+        return self._embed(texts, show_progress_bar)
+
+    def _embed(self, texts: list[str], show_progress_bar: bool = False) -> np.ndarray:
         self.warm_up()
         if self.backend == "onnx":
             return self._model.encode(list(texts), self.batch_size)

@@ -8,8 +8,14 @@ machine, and the vectors agree to 2e-7.
 The ONNX file is exported from the packaged weights (nothing is downloaded) the first time it is
 needed, by whichever process needs it first (`make train` or `make index` on a fresh clone),
 written to a temporary file and renamed into place, then reused. Only a model made of a
-transformer, mean pooling and normalisation (all-MiniLM-L6-v2 is) is run this way; for anything
-else `load_onnx_encoder` returns None and actions/embedding.py keeps PyTorch.
+transformer, mean pooling and normalisation (all-MiniLM-L6-v2 is), with a fast tokenizer file
+(tokenizer.json), is run this way; for anything else `load_onnx_encoder` returns None and
+actions/embedding.py keeps PyTorch.
+
+Serving imports neither PyTorch nor transformers: the text is tokenised by the `tokenizers`
+library from the model's tokenizer.json, as transformers' fast tokenizer does (the same token
+ids, tests/test_embedding.py), so Rasa and the action server each hold about 280 MB less and
+start about 2 s sooner. Only the one-off export needs PyTorch.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from typing import Any
 import numpy as np
 
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+ENCODING_FIELDS = ("ids", "attention_mask", "type_ids")  # the same, in a tokenizers Encoding
 TRANSFORMER, POOLING, NORMALIZE = (
     f"sentence_transformers.models.{name}" for name in ("Transformer", "Pooling", "Normalize")
 )
@@ -87,13 +94,25 @@ def export(model_path: Path, target: Path) -> None:
         Path(scratch).unlink(missing_ok=True)
 
 
+def load_tokenizer(model_path: Path, max_length: int) -> Any:
+    """The model's fast tokenizer, cutting at `max_length` tokens and padding to the longest."""
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(model_path / "tokenizer.json"))
+    # tokenizer.json pads and cuts every text to 128; sentence-transformers cuts at the model's
+    # max_seq_length and pads a batch to its longest text.
+    tokenizer.enable_truncation(max_length=max_length, strategy="longest_first")
+    pad_token = tokenizer.padding["pad_token"] if tokenizer.padding else "[PAD]"
+    tokenizer.enable_padding(pad_id=tokenizer.token_to_id(pad_token), pad_token=pad_token)
+    return tokenizer
+
+
 class OnnxEncoder:
     """Tokenise, run the exported transformer, mean-pool over real tokens, normalise."""
 
-    def __init__(self, session: Any, tokenizer: Any, max_length: int) -> None:
+    def __init__(self, session: Any, tokenizer: Any) -> None:
         self.session = session
         self.tokenizer = tokenizer
-        self.max_length = max_length
 
     def encode(self, texts: list[str], batch_size: int) -> np.ndarray:
         batches = [
@@ -103,16 +122,13 @@ class OnnxEncoder:
         return np.concatenate(batches) if batches else np.zeros((0, 0), dtype=np.float32)
 
     def _encode_batch(self, texts: list[str]) -> np.ndarray:
-        features = self.tokenizer(
-            [text.strip() for text in texts],
-            padding=True,
-            truncation="longest_first",
-            max_length=self.max_length,
-            return_tensors="np",
-        )
-        feeds = {name: features[name].astype(np.int64) for name in INPUTS}
+        encodings = self.tokenizer.encode_batch([text.strip() for text in texts])
+        feeds = {
+            name: np.array([getattr(encoding, field) for encoding in encodings], dtype=np.int64)
+            for name, field in zip(INPUTS, ENCODING_FIELDS, strict=True)
+        }
         hidden = self.session.run(None, feeds)[0]
-        mask = features["attention_mask"][..., None].astype(np.float32)
+        mask = feeds["attention_mask"][..., None].astype(np.float32)
         pooled = (hidden * mask).sum(axis=1) / np.clip(mask.sum(axis=1), 1e-9, None)
         norms = np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
         return (pooled / norms).astype(np.float32)
@@ -122,12 +138,11 @@ def load_onnx_encoder(model_path: str, onnx_dir: Path, threads: int) -> OnnxEnco
     """An encoder for the model, exporting it first if needed; None if it cannot run on ONNX."""
     try:
         import onnxruntime
-        from transformers import AutoTokenizer
     except ImportError:
         return None
     folder = Path(model_path)
     max_length = mean_pooled_max_length(folder)
-    if max_length is None:
+    if max_length is None or not (folder / "tokenizer.json").is_file():
         return None
     target = onnx_file(folder, onnx_dir)
     if not target.exists():
@@ -136,5 +151,4 @@ def load_onnx_encoder(model_path: str, onnx_dir: Path, threads: int) -> OnnxEnco
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
     session = onnxruntime.InferenceSession(str(target), options, providers=["CPUExecutionProvider"])
-    tokenizer = AutoTokenizer.from_pretrained(str(folder))
-    return OnnxEncoder(session, tokenizer, max_length)
+    return OnnxEncoder(session, load_tokenizer(folder, max_length))

@@ -2,23 +2,71 @@
 
 `rasa run actions` would load the model on the first question; warming up first means `/health`
 answers only once the server can really answer, and no user waits for the model to load.
+
+A request middleware, added through rasa_sdk's plugin hook, hands the embedding of the message
+that Rasa sends with an action call (actions/message_embedding.py) to the service's embedder, so
+the message is not embedded a second time. The same hook turns off Sanic's access log, which
+wrote an empty line per request (rasa-sdk's log format leaves out Sanic's fields).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
+import pluggy
 from rasa_sdk import utils
 from rasa_sdk.endpoint import create_argument_parser, run
+from rasa_sdk.plugin import plugin_manager
+from sanic import Sanic
+from sanic.request import Request
 
+from actions import message_embedding
+from actions.embedding import TextEmbedder
 from actions.service import get_service
+from actions.settings import limit_native_threads
+
+hookimpl = pluggy.HookimplMarker("rasa_sdk")
+
+
+def embedding_receiver(embedder: TextEmbedder) -> Callable[[Request], Awaitable[None]]:
+    """A request middleware that gives `embedder` the message embedding of an action call."""
+
+    async def receive(request: Request) -> None:
+        if request.method != "POST" or request.path != "/webhook":
+            return
+        try:
+            received = message_embedding.decode(request.json)
+        except Exception:  # not JSON (or compressed): the webhook answers it as before
+            return
+        if received is not None:
+            text, vector, model = received
+            embedder.remember(text, vector, model)
+
+    return receive
+
+
+class ActionServerPlugin:
+    """rasa_sdk plugin: `embedding_receiver` as a request middleware, and no access log."""
+
+    def __init__(self, embedder: TextEmbedder) -> None:
+        self.embedder = embedder
+
+    @hookimpl
+    def attach_sanic_app_extensions(self, app: Sanic) -> None:
+        app.register_middleware(embedding_receiver(self.embedder), "request")
+        app.config.ACCESS_LOG = False
 
 
 def main() -> None:
     args = create_argument_parser().parse_args()
     utils.configure_colored_logging(args.loglevel)
     logging.getLogger("actions").setLevel(args.loglevel or logging.INFO)
-    get_service().warm_up()
+    limit_native_threads()
+    service = get_service()
+    service.warm_up()
+    assert service.embedder.signature and service.embedder.dimensions  # computed before serving
+    plugin_manager().register(ActionServerPlugin(service.embedder))
     run("actions", args.port, args.cors, auto_reload=False)
 
 

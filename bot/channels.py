@@ -118,7 +118,14 @@ class RestInput(RasaRestInput):
         return validated_payload(req)["message"]
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        return super().blueprint(guarded(on_new_message))
+        blueprint = super().blueprint(guarded(on_new_message))
+        blueprint.after_server_stop(close_kept_sessions)
+        return blueprint
+
+
+async def close_kept_sessions(_app: Any, _loop: Any) -> None:
+    """Sanic listener: close the action server's connections, kept between calls (speedups)."""
+    await speedups.close_kept_sessions()
 
 
 def allowed_origins() -> list[str] | None:

@@ -54,6 +54,7 @@ from actions.sanitize import (
 from actions.scope import OTHER, OURS, decide_scope, domain_entity_types
 from actions.settings import default_model_path
 from actions.text_classifier import ClassifierConfig, TextClassifier
+from bot import action_call
 from bot.safety import is_emergency
 
 EMERGENCY_INTENT = "emergency"
@@ -125,6 +126,7 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
         featurizer = cls(config, execution_context.node_name)
         # Load the model with Rasa's, not on the first message (which took 8-16 s longer).
         featurizer.embedder.warm_up()
+        assert featurizer.embedder.signature  # hashes the weights once, before serving
         return featurizer
 
     @classmethod
@@ -133,17 +135,29 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
             raise ValueError("batch_size must be positive")
 
     def process(self, messages: list[Message]) -> list[Message]:
-        """Featurize the text of every message that has one, in one batch."""
-        with_text = [m for m in messages if (m.get(TEXT) or "").strip()]
-        if with_text:
-            vectors = self.embedder.embed([m.get(TEXT) for m in with_text])
-            for message, vector in zip(with_text, vectors, strict=True):
-                self._add(message, vector)
+        """Featurize the text of every message that has one, in one batch.
+
+        The vectors are also kept for the action server, which needs the same one to search
+        the knowledge base (bot/action_call.py sends it with the action call).
+        """
+        for message, vector in self._featurize(messages):
+            action_call.remember_message_embedding(
+                message.get(TEXT), vector, self.embedder.signature
+            )
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        self.process(training_data.training_examples)
+        self._featurize(training_data.training_examples)
         return training_data
+
+    def _featurize(self, messages: list[Message]) -> list[tuple[Message, np.ndarray]]:
+        with_text = [m for m in messages if (m.get(TEXT) or "").strip()]
+        if not with_text:
+            return []
+        vectors = self.embedder.embed([m.get(TEXT) for m in with_text])
+        for message, vector in zip(with_text, vectors, strict=True):
+            self._add(message, vector)
+        return list(zip(with_text, vectors, strict=True))
 
     def _add(self, message: Message, vector: np.ndarray) -> None:
         features = Features(

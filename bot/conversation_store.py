@@ -1,5 +1,8 @@
 """Where conversations are stored: Rasa's SQL tracker store, which also forgets them.
 
+It is bot/cached_tracker_store.py's store (Rasa's SQLTrackerStore, keeping conversations' recent
+turns in memory between messages), plus the deletions below.
+
 Two kinds of deletion, both inside Rasa's process (bot/endpoints.yml and bot/endpoints-scale.yml
 name `ForgettingTrackerStore` as their tracker store):
 
@@ -27,9 +30,10 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import sqlalchemy as sa
-from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import ActionExecuted, Event
 from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.cached_tracker_store import CachedSQLTrackerStore
 
 logger = logging.getLogger(__name__)
 
@@ -79,11 +83,11 @@ def delete_idle_conversations(engine: sa.engine.Engine, days: int, now: float) -
     return conversations, events
 
 
-class ForgettingTrackerStore(SQLTrackerStore):
+class ForgettingTrackerStore(CachedSQLTrackerStore):
     """Rasa's SQLTrackerStore that deletes a conversation on request and after retention.
 
-    Takes the SQL tracker store's settings, plus `retention_days` (default: RETENTION_DAYS)
-    and `purge_interval_seconds` (24 hours; tests make it short).
+    Takes the SQL tracker store's settings and CachedSQLTrackerStore's, plus `retention_days`
+    (default: RETENTION_DAYS) and `purge_interval_seconds` (24 hours; tests make it short).
     """
 
     def __init__(
@@ -112,16 +116,19 @@ class ForgettingTrackerStore(SQLTrackerStore):
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Store the turn's new events, or delete the conversation if the turn asked to."""
-        with self.session_scope() as session:
-            unsaved = list(self._additional_events(session, tracker))
+        unsaved = self.unsaved_events(tracker)
         if forgets(unsaved):
             deleted = self.delete_conversation(tracker.sender_id)
             logger.info("Deleted a conversation at its sender's request (%d events).", deleted)
             return
-        await super().save(tracker)
+        await self._store(tracker, unsaved)
 
     def delete_conversation(self, sender_id: str) -> int:
-        """Delete every stored event of `sender_id`, in every session; the number deleted."""
+        """Delete every stored event of `sender_id`, in every session; the number deleted.
+
+        A copy of it held in memory is found out of date on its next use (its newest row is
+        gone) and dropped, here as on any other replica.
+        """
         with self.session_scope() as session:
             deleted = (
                 session.query(self.SQLEvent)

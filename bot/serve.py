@@ -7,13 +7,20 @@ Without RASA_AUTH_TOKEN Rasa serves only the channels' webhooks (and its `/` gre
 and every API request must carry `?token=<token>`. The token is added inside this process, so
 it never appears in `make`'s output or in the process list, as it would on a command line.
 A token shorter than `MIN_TOKEN_CHARS` is refused: it could be guessed.
+
+Before Rasa is imported, bot/without_tensorflow.py keeps TensorFlow out of the process when the
+model given with `--model` does not use it (this one does not: about 450 MB less), and the
+numerical libraries are limited to one thread each (actions/settings.py).
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
+from actions.settings import limit_native_threads
+from bot import without_tensorflow
 from bot.tokens import MIN_TOKEN_CHARS
 
 TOKEN_ENV = "RASA_AUTH_TOKEN"
@@ -30,11 +37,26 @@ def rasa_arguments(options: list[str], token: str | None) -> list[str]:
     return ["run", *options, "--enable-api", f"--auth-token={token}"]
 
 
+def model_argument(options: list[str]) -> Path | None:
+    """The model named by `--model PATH`, `--model=PATH` or `-m PATH`, if any (the last one)."""
+    model = None
+    for index, option in enumerate(options):
+        if option.startswith("--model="):
+            model = option.split("=", 1)[1]
+        elif option in ("--model", "-m") and index + 1 < len(options):
+            model = options[index + 1]
+    return Path(model) if model else None
+
+
 def main() -> None:
     try:
         arguments = rasa_arguments(sys.argv[1:], os.environ.get(TOKEN_ENV))
     except ValueError as error:
         sys.exit(f"bot.serve: {error}")
+    limit_native_threads()  # before NumPy loads (actions/settings.py)
+    model = model_argument(sys.argv[1:])
+    if model is not None:
+        without_tensorflow.install(model)
     from rasa.__main__ import main as rasa_main
 
     sys.argv = ["rasa", *arguments]

@@ -1,6 +1,6 @@
 """Benchmark: how fast the assistant answers, starts, trains and builds its index, and its memory.
 
-Usage: python -m scripts.bench [--skip-build]  (or `make bench`; about 6 minutes). Writes
+Usage: python -m scripts.bench [--skip-build]  (or `make bench`; about 5 minutes). Writes
 reports/bench.json and reports/bench.md and prints the table. Measured in one run on one machine:
 
 - training time (`rasa train --force` into a scratch folder) and index build time (into a
@@ -11,9 +11,16 @@ reports/bench.json and reports/bench.md and prints the table. Measured in one ru
   as in `make run`;
 - end-to-end REST latency (p50/p95/p99) and throughput at 1, 4, 8 and 16 concurrent
   conversations of 10 turns, for questions answered from the knowledge base and, as the
-  in-run baseline, for a greeting (no custom action); no pause between turns;
+  in-run baseline, for a greeting (no custom action); no pause between turns. At each level,
+  three batches of greetings and three of questions run in turn and are pooled, so that their
+  ratios compare the same moments: answered questions/s over greetings/s at 8 conversations, and
+  the one-client medians; and each server's CPU time per message, which other work on the
+  machine does not change;
+- three conversations of 200 questions, one client: turns 196-200 against turns 1-5
+  (scripts/bench_load.py);
 - query embedding and retrieval alone, in this process, without HTTP or Rasa;
-- the peak resident memory (VmHWM) of each server at the end.
+- each server's peak (VmHWM) and steady (VmRSS, after all of the above) resident memory, and
+  the sums over the stack (Rasa, action server, chat page).
 """
 
 from __future__ import annotations
@@ -25,147 +32,61 @@ import platform
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-import uuid
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import requests
-
-from scripts.stack import PROJECT_ROOT, reply_problem, running_stack
+from scripts.bench_load import (
+    EDGE_TURNS,
+    QUESTIONS,
+    alternating_levels,
+    conversations_each,
+    load_level,
+    long_conversation,
+    percentile,
+)
+from scripts.stack import PROJECT_ROOT, running_stack
 
 REPORT_JSON = PROJECT_ROOT / "reports" / "bench.json"
 REPORT_MD = PROJECT_ROOT / "reports" / "bench.md"
 STACK_LOG = PROJECT_ROOT / "reports" / "bench-stack.log"
 CONCURRENCY = (1, 4, 8, 16)
-TURNS_PER_CONVERSATION = 10
-MIN_REQUESTS_PER_LEVEL = 150
-# Questions answered from the knowledge base, as people ask them; a conversation takes 10 in a
-# row from a rotating start, so follow-ups ("how is it treated?") follow a question.
-QUESTIONS = (
-    "what is mastocytosis?",
-    "what causes it?",
-    "is it inherited?",
-    "what are the symptoms of systemic mastocytosis?",
-    "how is it treated?",
-    "what does urticaria pigmentosa look like?",
-    "what triggers a flare?",
-    "how is mastocytosis diagnosed?",
-    "what is a normal tryptase level?",
-    "can children grow out of it?",
-    "what is the life expectancy with indolent systemic mastocytosis?",
-    "what is darier's sign?",
-    "how common is mastocytosis?",
-    "what is the difference between MCAS and mastocytosis?",
-    "what are the types of mastocytosis?",
-    "what is the KIT D816V mutation?",
-    "can I have surgery with mastocytosis?",
-    "is pregnancy safe with masto?",
-    "what is midostaurin?",
-    "what should be in an emergency plan?",
-    "what do mast cells do?",
-    "what is smoldering systemic mastocytosis?",
-    "does alcohol make symptoms worse?",
-    "what is a mastocytoma?",
-    "why do my bones hurt with mastocytosis?",
-    "what is mast cell leukemia?",
-    "how do antihistamines help?",
-    "what is hereditary alpha tryptasemia?",
-    "can mastocytosis cause osteoporosis?",
-    "should I carry an epinephrine auto-injector?",
-)
-GREETING = "hello"
+ROUNDS = 3  # batches of greetings and of questions, in turn, at each concurrency
+# The targets the ratios are read against (README, Speed): a question should cost little more
+# than a greeting, and a long conversation's turn little more than its first.
+RATIO_LEVELS = {"throughput": 8, "median_latency": 1}
+MEMORY_FIELDS = {"peak": "VmHWM", "steady": "VmRSS"}
 
 
-@dataclass
-class Tally:
-    seconds: list[float] = field(default_factory=list)
-    grounded: int = 0
-    errors: list[str] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
+def question_over_greeting(levels: list[dict[str, Any]]) -> dict[str, float]:
+    """Questions against greetings, measured in the same run.
 
-
-def percentile(values: list[float], q: float) -> float:
-    """The q-th percentile (0-100), interpolated between the nearest ranks."""
-    if not values:
-        raise ValueError("no values")
-    ordered = sorted(values)
-    position = (len(ordered) - 1) * q / 100
-    low = int(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
-
-
-def is_grounded(replies: list[dict[str, Any]]) -> bool:
-    """A reply answered from the knowledge base names its sources."""
-    return any("Source" in (reply.get("text") or "") for reply in replies)
-
-
-def conversation_messages(kind: str, number: int) -> list[str]:
-    """The messages of conversation `number`: 10 questions in a row, or 10 greetings."""
-    if kind != "question":
-        return [GREETING] * TURNS_PER_CONVERSATION
-    start = number * 3 % len(QUESTIONS)
-    return [QUESTIONS[(start + turn) % len(QUESTIONS)] for turn in range(TURNS_PER_CONVERSATION)]
-
-
-def converse(url: str, messages: list[str], tally: Tally) -> None:
-    """One conversation: each message in turn, as a new sender, no pause between turns."""
-    sender = uuid.uuid4().hex
-    with requests.Session() as session:
-        for text in messages:
-            started = time.perf_counter()
-            grounded = False
-            try:
-                response = session.post(url, json={"sender": sender, "message": text}, timeout=60)
-                error = reply_problem(response)
-                grounded = not error and is_grounded(response.json())
-            except (requests.RequestException, ValueError) as exception:
-                error = type(exception).__name__
-            took = time.perf_counter() - started
-            with tally.lock:
-                tally.seconds.append(took)
-                tally.grounded += grounded
-                if error:
-                    tally.errors.append(f"{text!r}: {error}")
-
-
-def load_level(url: str, kind: str, clients: int, conversations_each: int) -> dict[str, Any]:
-    """`clients` conversations at once, each client holding `conversations_each` in a row."""
-    tally = Tally()
-
-    def client(number: int) -> None:
-        for turn in range(conversations_each):
-            converse(url, conversation_messages(kind, number * conversations_each + turn), tally)
-
-    threads = [threading.Thread(target=client, args=(number,)) for number in range(clients)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    took = time.perf_counter() - started
-    ms = [s * 1000 for s in tally.seconds]
+    `throughput`: answered questions per second over greetings per second, with 8 conversations
+    at once; `median_latency`: the median question over the median greeting, with one client.
+    """
+    by = {(row["kind"], row["concurrent_conversations"]): row for row in levels}
+    busy, alone = RATIO_LEVELS["throughput"], RATIO_LEVELS["median_latency"]
     return {
-        "kind": kind,
-        "concurrent_conversations": clients,
-        "requests": len(ms),
-        "errors": len(tally.errors),
-        "first_errors": tally.errors[:5],
-        "grounded_answers": tally.grounded,
-        "p50_ms": round(percentile(ms, 50), 1),
-        "p95_ms": round(percentile(ms, 95), 1),
-        "p99_ms": round(percentile(ms, 99), 1),
-        "requests_per_second": round(len(ms) / took, 1),
-        "answered_per_second": round(tally.grounded / took, 1),
+        "throughput": round(
+            by["question", busy]["answered_per_second"]
+            / by["greeting", busy]["requests_per_second"],
+            2,
+        ),
+        "median_latency": round(
+            by["question", alone]["p50_ms"] / by["greeting", alone]["p50_ms"], 2
+        ),
     }
 
 
-def conversations_each(clients: int) -> int:
-    """Conversations per client so that every level has at least MIN_REQUESTS_PER_LEVEL."""
-    return max(2, -(-MIN_REQUESTS_PER_LEVEL // (clients * TURNS_PER_CONVERSATION)))
+def memory_mb(stack: Any) -> dict[str, dict[str, float]]:
+    """Each server's peak (VmHWM) and current (VmRSS) resident memory in MB, and their sums."""
+    figures = {}
+    for name, field_name in MEMORY_FIELDS.items():
+        by_server = {
+            server: round(kb / 1024, 1) for server, kb in stack.memory_kb(field_name).items()
+        }
+        figures[name] = {**by_server, "sum": round(sum(by_server.values()), 1)}
+    return figures
 
 
 def drop_page_cache() -> bool:
@@ -261,19 +182,25 @@ def bench(skip_build: bool) -> dict[str, Any]:
         levels = []
         for kind in ("greeting", "question"):
             load_level(stack.rest_url, kind, 2, 1)  # warm-up, not counted
-            for clients in CONCURRENCY:
-                level = load_level(stack.rest_url, kind, clients, conversations_each(clients))
+        for clients in CONCURRENCY:
+            each = conversations_each(clients)
+            kinds = ("greeting", "question")
+            rows = alternating_levels(
+                stack.rest_url, kinds, clients, each, ROUNDS, stack.cpu_seconds
+            )
+            for level in rows:
                 levels.append(level)
                 print(
-                    f"bench: {kind:8} x{clients:<2} p50 {level['p50_ms']:7.1f} ms  "
+                    f"bench: {level['kind']:8} x{clients:<2} p50 {level['p50_ms']:7.1f} ms  "
                     f"p95 {level['p95_ms']:7.1f} ms  {level['requests_per_second']:5.1f} req/s  "
                     f"errors {level['errors']}",
                     flush=True,
                 )
         report["rest"] = levels
-        report["peak_memory_mb"] = {
-            name: round(kb / 1024, 1) for name, kb in stack.memory_kb("VmHWM").items()
-        }
+        report["question_over_greeting"] = question_over_greeting(levels)
+        print("bench: three conversations of 200 questions ...", flush=True)
+        report["long_conversation"] = long_conversation(stack.rest_url)
+        report["memory_mb"] = memory_mb(stack)
     print("bench: embedding and retrieval alone ...", flush=True)
     report["in_process"] = in_process_times()
     return report
@@ -288,15 +215,17 @@ def markdown(report: dict[str, Any]) -> str:
         f"{m['python']}; load average {m['load_average_at_start']:.2f} at the start.",
         "",
         "| message | conversations at once | requests | p50 ms | p95 ms | p99 ms | requests/s "
-        "| answered questions/s | errors |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| answered questions/s | CPU ms per message: Rasa / actions | errors |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for row in report["rest"]:
         answered = row["answered_per_second"] if row["kind"] == "question" else "-"
+        cpu = row.get("cpu_ms_per_request", {})
         lines.append(
             f"| {row['kind']} | {row['concurrent_conversations']} | {row['requests']} "
             f"| {row['p50_ms']} | {row['p95_ms']} | {row['p99_ms']} "
-            f"| {row['requests_per_second']} | {answered} | {row['errors']} |"
+            f"| {row['requests_per_second']} | {answered} "
+            f"| {cpu.get('rasa', '-')} / {cpu.get('actions', '-')} | {row['errors']} |"
         )
     start = report["startup_seconds"]
     lines += ["", "| measure | value |", "| --- | ---: |"]
@@ -308,8 +237,20 @@ def markdown(report: dict[str, Any]) -> str:
             f"| training (`rasa train --force`) | {report['build']['training_seconds']} s |"
         )
         lines.append(f"| index build | {report['build']['index_build_seconds']} s |")
-    for name, mb in report["peak_memory_mb"].items():
-        lines.append(f"| {name} peak memory (VmHWM) | {mb} MB |")
+    ratios, long = report["question_over_greeting"], report["long_conversation"]
+    lines.append(
+        f"| answered questions/s over greetings/s, 8 conversations | {ratios['throughput']} |"
+    )
+    lines.append(f"| one-client median, question over greeting | {ratios['median_latency']} |")
+    lines.append(
+        f"| {long['turns']}-turn conversation, p50 of the last {EDGE_TURNS} turns over the first "
+        f"| {long['last_turns_p50_ms']} / {long['first_turns_p50_ms']} ms = "
+        f"{long['last_over_first']} |"
+    )
+    for kind in ("peak", "steady"):
+        for name, mb in report["memory_mb"][kind].items():
+            label = "whole stack" if name == "sum" else name
+            lines.append(f"| {label} {kind} memory ({MEMORY_FIELDS[kind]}) | {mb} MB |")
     for name, row in report["in_process"].items():
         label = name.replace("_", " ")
         lines.append(f"| {label} alone, p50 / p95 | {row['p50_ms']} / {row['p95_ms']} ms |")
@@ -332,7 +273,8 @@ def main() -> None:
     REPORT_MD.write_text(markdown(report), "utf-8")
     print(markdown(report))
     print(f"wrote {REPORT_JSON} and {REPORT_MD}")
-    raise SystemExit(1 if any(row["errors"] for row in report["rest"]) else 0)
+    errors = sum(row["errors"] for row in report["rest"]) + report["long_conversation"]["errors"]
+    raise SystemExit(1 if errors else 0)
 
 
 if __name__ == "__main__":

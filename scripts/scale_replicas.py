@@ -1,7 +1,8 @@
 """Rasa and action-server replicas as child processes, with their start-up time, memory and CPU.
 
-Used by `scripts/scale_test.py`. A replica is one `rasa run --endpoints bot/endpoints-scale.yml`
-and its own action server (ACTION_ENDPOINT_URL points at it), both on 127.0.0.1.
+Used by `scripts/scale_test.py`. A replica is one `python -m bot.serve --endpoints
+bot/endpoints-scale.yml` (`rasa run`, as `make run` starts it) and its own action server
+(ACTION_ENDPOINT_URL points at it), both on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -204,8 +205,9 @@ def make_replica(name: str, shared_env: dict[str, str], log_dir: Path) -> Replic
     rasa = Server(
         name=f"rasa-{name}",
         command=[
-            str(VENV_BIN / "rasa"),
-            "run",
+            str(VENV_BIN / "python"),
+            "-m",
+            "bot.serve",  # `rasa run`, without TensorFlow, as `make run` starts it
             "--model",
             str(MODEL),
             "--endpoints",

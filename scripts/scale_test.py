@@ -3,15 +3,15 @@
 Usage: python -m scripts.scale_test [--conversations 20] [--report reports/scale.json]
 
 What `make test-scale` runs. It starts PostgreSQL and Redis (scripts/scale_services.py) and two
-replicas, A and B, each a `rasa run --endpoints bot/endpoints-scale.yml` with its own action
-server, both action servers reading the one shared INDEX_DIR. The conversations run at once and
-their turns alternate between A and B, so each follow-up is answered by the replica that did not
-see the turn before. Once half of all turns are answered, B's Rasa is killed (SIGKILL); its
-remaining turns go to A, and so do the turns it was handling, once their lock has expired. Then
-every conversation must hold every turn in PostgreSQL, once and in order, with the `form` slot
-carried into the follow-ups. Before the conversations, it checks that the replicas deleted a
-conversation idle beyond RETENTION_DAYS at start-up, and that "/forget" sent to B deletes what A
-stored. Figures go to reports/scale.json, logs to reports/scale-logs/.
+replicas, A and B, each a `python -m bot.serve --endpoints bot/endpoints-scale.yml` (`rasa run`)
+with its own action server, both action servers reading the one shared INDEX_DIR. The conversations
+run at once and their turns alternate between A and B, so each follow-up is answered by the replica
+that did not see the turn before. Once half of all turns are answered, B's Rasa is killed
+(SIGKILL); its remaining turns go to A, and so do the turns it was handling, once their lock has
+expired. Then every conversation must hold every turn in PostgreSQL, once and in order, with the
+`form` slot carried into the follow-ups. Before the conversations, it checks that the replicas
+deleted a conversation idle beyond RETENTION_DAYS at start-up, and that "/forget" sent to B deletes
+what A stored. Figures go to reports/scale.json, logs to reports/scale-logs/.
 Where PostgreSQL or Redis cannot be installed it says so and exits 0 on a developer's machine,
 but fails (exit 2) when `CI` is set: a skipped test must never pass as a passed one in CI.
 """

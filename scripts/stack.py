@@ -49,6 +49,10 @@ class RunningStack:
         """A /proc/<pid>/status figure of each server: VmHWM is the peak resident set."""
         return {name: status_kb(pid, field_name) for name, pid in self.pids.items()}
 
+    def cpu_seconds(self) -> dict[str, float]:
+        """The CPU time (user + system) each server has used so far."""
+        return {name: cpu_seconds(pid) for name, pid in self.pids.items()}
+
 
 def service_pid(module: str, port: int) -> int | None:
     """The pid of the `python -m <module> ... --port <port>` process, if one is running."""
@@ -70,6 +74,12 @@ def status_kb(pid: int, field_name: str) -> int:
         if line.startswith(f"{field_name}:"):
             return int(line.split()[1])
     raise ValueError(f"no {field_name} for pid {pid}")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU seconds of a process, from /proc/<pid>/stat."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def ready_times(log_text: str) -> dict[str, float]:

@@ -97,6 +97,7 @@ class Stack:
         self.actions = f"http://127.0.0.1:{running.ports['actions']}"
         self.web = f"http://127.0.0.1:{running.ports['web']}"
         self.tracker_db = tracker_db
+        self.ports = running.ports
 
     def ask(self, text: str, sender: str | None = None) -> list[dict]:
         response = requests.post(

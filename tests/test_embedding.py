@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from actions.embedding import TextEmbedder
-from actions.onnx_embedding import mean_pooled_max_length
-from actions.settings import default_model_path
+from actions.onnx_embedding import ENCODING_FIELDS, INPUTS, load_tokenizer, mean_pooled_max_length
+from actions.settings import PROJECT_ROOT, default_model_path
 
 TEXTS = ["what causes mastocytosis?", "can children grow out of it", "épipen 💉 <b>now</b>", "x"]
 
@@ -63,3 +63,39 @@ def test_vectors_are_unit_length_and_close_for_paraphrases(onnx_embedder) -> Non
 def test_only_mean_pooled_models_run_on_onnx(tmp_path) -> None:
     assert mean_pooled_max_length(Path(default_model_path())) == 256
     assert mean_pooled_max_length(tmp_path) is None  # no modules.json
+
+
+def nlu_example_texts() -> list[str]:
+    """Every line of the NLU training data, markup and all: thousands of real messages."""
+    lines = []
+    for path in sorted((PROJECT_ROOT / "nlu_data").glob("*.yml")):
+        lines += [line.strip(" -|") for line in path.read_text("utf-8").splitlines()]
+    return [line for line in lines if line]
+
+
+def test_the_tokenizer_gives_the_ids_transformers_gives() -> None:
+    # Serving tokenises with `tokenizers` alone; transformers' fast tokenizer, which the
+    # export and sentence-transformers use, must see the same ids, masks and types.
+    from transformers import AutoTokenizer
+
+    model_path = Path(default_model_path())
+    reference = AutoTokenizer.from_pretrained(str(model_path))
+    ours = load_tokenizer(model_path, max_length=256)
+    texts = [
+        *TEXTS,
+        "mast cells " * 300,
+        "  ÉPIPEN\tdose? ",
+        "漢字 and ümlauts",
+        *nlu_example_texts(),
+    ]
+    assert len(texts) > 2000
+    for start in range(0, len(texts), 64):
+        batch = texts[start : start + 64]
+        expected = reference(
+            batch, padding=True, truncation="longest_first", max_length=256, return_tensors="np"
+        )
+        got = ours.encode_batch(batch)
+        for name, field in zip(INPUTS, ENCODING_FIELDS, strict=True):
+            np.testing.assert_array_equal(
+                np.array([getattr(encoding, field) for encoding in got]), expected[name]
+            )

@@ -26,7 +26,7 @@ from rasa.shared.core.events import BotUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-from bot import resilience
+from bot import resilience, speedups
 from bot.channels import MAX_MESSAGE_CHARS, guarded
 from bot.resilience import UNAVAILABLE_REPLY
 from scripts import run_stack
@@ -110,7 +110,14 @@ def run_remote_action(url: str) -> list:
     action = rasa_actions.RemoteAction("action_answer_question", EndpointConfig(url))
     tracker = DialogueStateTracker.from_events("fault", [])
     nlg = TemplatedNaturalLanguageGenerator({})
-    return asyncio.run(action.run(CollectingOutputChannel(), nlg, tracker, Domain.empty()))
+
+    async def run_then_close() -> list:
+        try:
+            return await action.run(CollectingOutputChannel(), nlg, tracker, Domain.empty())
+        finally:
+            await speedups.close_kept_sessions()  # the HTTP session Rasa keeps (bot/speedups.py)
+
+    return asyncio.run(run_then_close())
 
 
 def test_an_unreachable_action_server_gets_the_user_an_apology() -> None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 import pytest
 import requests
 
 from scripts.feedback_summary import read_ratings
+from scripts.stack import SERVICES, service_pid
 from tests.conftest import Stack
 
 pytestmark = pytest.mark.stack
@@ -16,6 +18,16 @@ pytestmark = pytest.mark.stack
 def test_action_server_health(stack: Stack) -> None:
     response = requests.get(f"{stack.actions}/health", timeout=5)
     assert response.json() == {"status": "ok"}
+
+
+def test_the_servers_hold_neither_tensorflow_nor_pytorch(stack: Stack) -> None:
+    # ONNX Runtime embeds (actions/onnx_embedding.py) and the model uses no TensorFlow
+    # component (bot/without_tensorflow.py): each library is hundreds of MB that would idle.
+    for server in ("rasa", "actions"):
+        pid = service_pid(SERVICES[server], stack.ports[server])  # as now: a test may restart it
+        assert pid is not None, server
+        libraries = Path(f"/proc/{pid}/maps").read_text()
+        assert "libtensorflow" not in libraries and "libtorch" not in libraries, server
 
 
 def test_causes_answer_names_kit_and_its_source(stack: Stack) -> None:

@@ -8,7 +8,7 @@ from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from actions.text_classifier import ClassifierConfig, TextClassifier
+from actions.text_classifier import ClassifierConfig, TextClassifier, idf_diagonal, tfidf
 from bot.components import LinearIntentClassifier
 
 EXAMPLES = {
@@ -38,6 +38,39 @@ def test_classifier_learns_the_labels_and_survives_a_round_trip(fake_embedder, t
     assert reloaded.classes == classifier.classes
     again = reloaded.predict_proba(queries, fake_embedder.embed(queries))
     assert np.allclose(again, probabilities, atol=1e-6)
+
+
+def test_the_probabilities_are_those_of_the_stacked_features_times_the_weights(
+    fake_embedder,
+) -> None:
+    texts, embeddings, labels = labelled(fake_embedder)
+    classifier = TextClassifier(ClassifierConfig(C=10)).fit(texts, embeddings, labels)
+    queries = ["what causes masto", "how is it treated", "hi", "an unseen message"]
+    vectors = fake_embedder.embed(queries)
+    logits = classifier._features(queries, vectors) @ classifier._coef.T + classifier._intercept
+    expected = np.exp(logits - logits.max(axis=1, keepdims=True))
+    expected /= expected.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(classifier.predict_proba(queries, vectors), expected, atol=1e-6)
+
+
+def test_the_tfidf_rows_are_sklearns_bit_for_bit(fake_embedder, tmp_path) -> None:
+    from tests.test_embedding import nlu_example_texts
+
+    texts = nlu_example_texts()
+    labels = ["a", "b"] * (len(texts) // 2)
+    fitted = TextClassifier().fit(
+        texts[: len(labels)], fake_embedder.embed(texts[: len(labels)]), labels
+    )
+    fitted.save(tmp_path / "model")
+    loaded = TextClassifier.load(tmp_path / "model")  # idf set from the saved array
+    queries = [*texts[::7], "", "ÉPIPEN 💉 dose?", "mast cells " * 300]
+    for classifier in (fitted, loaded):
+        for vectorizer in classifier._vectorizers:
+            for start in range(0, len(queries), 50):
+                batch = queries[start : start + 50]
+                expected = vectorizer.transform(batch)
+                got = tfidf(vectorizer, idf_diagonal(vectorizer), batch)
+                assert (got != expected).nnz == 0 and (got.indices == expected.indices).all()
 
 
 def test_classifier_refuses_bad_input(fake_embedder) -> None:
