@@ -7,12 +7,19 @@ cannot drift apart.
 
 Follow-ups lean on the *thread*: the last question that stood on its own.
 
-- a pronoun or an ellipsis ("how is it treated?", "side effects?", "does it hurt?", "will she
-  grow out of it?") is searched together with that question, so "side effects?" after "what's
-  the treatment for smoldering SM?" is about the treatment, not the outlook;
+- "it", "that mutation" or "is that ...?" is written as what it stands for: the subject the
+  thread asked about ("does it hurt?" -> "does bone marrow biopsy hurt?"), or the entity of
+  that kind named last ("that mutation" -> "D816V");
+- an ellipsis ("side effects?", "what about food?") is searched with the thread's subject and
+  its topic words (the thread's words its answer used), so "side effects?" after "what's the
+  treatment for smoldering SM?" is about the treatment, not the outlook;
 - "what about X?" / "and in children?" asks that question again about X;
+- a follow-up with a topic of its own ("can I still do sport with it?") also gets a reading
+  without the thread, which the service keeps if it answers the message better;
 - a question that stands on its own (it names mastocytosis or a subject of its own, or is long
   enough to make sense alone) starts a new thread and drops the old subject.
+
+`remember` gives what the next message's plan needs of an answered one (the `last_answer` slot).
 """
 
 from __future__ import annotations
@@ -203,8 +210,9 @@ def plan_query(
     Args:
         text: the question (cleaned).
         entities: the NLU's entities of `text`.
-        last_answer: what the last answer was about: its `thread` (or, from older
-            conversations, `question`) and `subject`; None at the start of a conversation.
+        last_answer: what the last answer was about (`remember`'s thread, subject, referent,
+            mentions and topics, and the action's `chunks`; older conversations stored only
+            `question` and `subject`); None at the start of a conversation.
         remembered_subject: the form, gene or drug named last in the conversation.
         spell_out: write entities as their canonical values (False for a pressed button's text,
             whose entities do not index it).
