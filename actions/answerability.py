@@ -98,9 +98,7 @@ class Vocabulary:
         variants = {part, part.replace("ae", "e"), part.replace("our", "or")}
         if any(stem(v) in self.known or self.is_everyday(v) for v in variants):
             return True
-        return len(part) >= 5 and bool(
-            difflib.get_close_matches(stem(part), self._close_to, n=1, cutoff=0.8)
-        )
+        return len(part) >= 5 and closest(part, self._close_to) is not None
 
     def mentions(self, word: str) -> bool:
         """True if the knowledge files or the NLU data (not just everyday English) have the word."""
@@ -122,8 +120,8 @@ class Vocabulary:
             lower = word.lower()
             if len(lower) < 5 or stem(lower) in self.written or self.is_everyday(lower):
                 return word
-            close = difflib.get_close_matches(stem(lower), self._close_to_written, n=1, cutoff=0.8)
-            return self._spelling.get(close[0], word) if close else word
+            close = closest(lower, self._close_to_written)
+            return self._spelling.get(close, word) if close else word
 
         return re.sub(r"[A-Za-z]+", fix, text)
 
@@ -143,8 +141,13 @@ class Vocabulary:
         return found
 
     def _misspells(self, word: str) -> bool:
-        close = difflib.get_close_matches(stem(word), self._close_to_written, n=1, cutoff=0.8)
-        return len(word) >= 5 and bool(close)
+        return len(word) >= 5 and closest(word, self._close_to_written) is not None
+
+
+def closest(word: str, stems: list[str]) -> str | None:
+    """The stem among `stems` that `word` most likely misspells, if any is close enough."""
+    close = difflib.get_close_matches(stem(word), stems, n=1, cutoff=0.8)
+    return close[0] if close else None
 
 
 def missing_phrase(text: str, word: str, generic: Iterable[str] = ()) -> str:

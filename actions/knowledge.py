@@ -223,13 +223,18 @@ def chunk_document(path: Path, split_length: int = 5, split_overlap: int = 1) ->
     return chunks
 
 
+def unlisted_sources(section: Section, count: int) -> list[int]:
+    """The source numbers a section names that a front matter of `count` sources lacks."""
+    return [n for n in section.sources if not 1 <= n <= count]
+
+
 def section_source_list(
     sources: list[dict[str, str]], section: Section, path: Path
 ) -> list[dict[str, str]]:
     """The sources a section's answers cite: those it names, else all of the file's, in order."""
     if not section.sources:
         return list(sources)
-    wrong = [n for n in section.sources if not 1 <= n <= len(sources)]
+    wrong = unlisted_sources(section, len(sources))
     if wrong:
         raise KnowledgeFileError(
             f"{path}: section '{section.heading_path[-1]}' names source {wrong[0]}, "

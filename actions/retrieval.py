@@ -104,10 +104,6 @@ class HybridRetriever:
         best = float(scores.max())
         return scores / best if best > 0 else scores
 
-    def knows_words(self, text: str) -> bool:
-        """True if a token of `text` (stemmed, stop words aside) is in the knowledge base."""
-        return any(token in self._bm25.vocab_dict for token in tokenize(text))
-
     def section_scores(self, query: str, query_embedding: np.ndarray) -> np.ndarray:
         """The section classifier's probability that each chunk answers the query (or zeros)."""
         if self._section_columns is None:

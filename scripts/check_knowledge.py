@@ -20,7 +20,13 @@ from typing import Any
 
 import yaml
 
-from actions.knowledge import FRONT_MATTER, Section, knowledge_files, split_sections
+from actions.knowledge import (
+    FRONT_MATTER,
+    Section,
+    knowledge_files,
+    split_sections,
+    unlisted_sources,
+)
 from actions.knowledge import split_sentences as split_into_sentences
 
 MAX_REVIEW_AGE_DAYS = 366
@@ -132,8 +138,7 @@ def check_sections(file: KnowledgeFile) -> list[Problem]:
             )
         problems += [
             Problem(str(file.path), line, f"section {heading!r} names source {n}, not listed")
-            for n in section.sources
-            if not 1 <= n <= count
+            for n in unlisted_sources(section, count)
         ]
         problem = emergency_steps_problem(" ".join(section.paragraphs))
         if problem:
