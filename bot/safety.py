@@ -10,7 +10,17 @@ from __future__ import annotations
 
 import re
 
-_PERSON = r"(?:i|i'?m|i am|my \w+|he|she|they|he'?s|she'?s|they'?re|he is|she is|they are|we)"
+# Someone, a child too: who a sign is about.
+_SOMEONE = (
+    r"\b(?:i|i'?m|we|he|she|they|he'?s|she'?s|they'?re|baby|babies|child|kid|toddler|son|"
+    r"daughter|boy|girl|husband|wife|partner|mum|mom|dad|friend)\b"
+)
+# Body parts that collapse without anyone collapsing ("my vertebra has collapsed").
+_NOT_A_PERSON = r"(?:vertebra\w*|bones?|spine|lungs?|veins?|back|hips?|disc)\b"
+_PERSON = (
+    r"(?:i|i'?m|i am|my (?!" + _NOT_A_PERSON + r")\w+|he|she|they|he'?s|she'?s|they'?re|he is|"
+    r"she is|they are|we)"
+)
 # Breathing, throat and collapse: the signs that past-time words never cancel ("I can't breathe,
 # this happened once before"; "come at once, she's not breathing").
 VITAL_SIGNS = tuple(
@@ -23,6 +33,11 @@ VITAL_SIGNS = tuple(
         r"\b(?:throat|airway) (?:is|feels|'s) (?:closing|closed|tight|swelling)",
         _PERSON + r" (?:is |are |has |have |just )?(?:passed out|collapsed|fainted|unconscious|"
         r"unresponsive|not breathing|turning blue|going blue)\b",
+        # "she got stung by a wasp and has collapsed", "he's collapsing" (not "my vertebra has
+        # collapsed": a bone named on the way cancels it)
+        _SOMEONE + r"(?:(?!\b" + _NOT_A_PERSON + r")[^.?!]){0,60}?"
+        r"(?:has|have|is|are|'s|just) (?:just |now |suddenly )?"
+        r"(?:passed out|collapsed|collapsing|gone unconscious|stopped breathing)\b",
     )
 )
 # Words for a reaction that a story about the past also uses ("she was having anaphylaxis").
@@ -41,10 +56,6 @@ EMERGENCY_PATTERNS = VITAL_SIGNS + OTHER_SIGNS
 
 # Someone (a child too) who has gone floppy, limp or unresponsive: ASCIA's sign of anaphylaxis in a
 # young child, an emergency whatever else the message says.
-_SOMEONE = (
-    r"\b(?:i|i'?m|we|he|she|they|he'?s|she'?s|they'?re|baby|babies|child|kid|toddler|son|"
-    r"daughter|boy|girl|husband|wife|partner|mum|mom|dad|friend)\b"
-)
 _BECOMES = (
     r"(?:'?s|'?re|is|are|am|was|has|have|had|just|gone|went|going|getting|got|turned|turning|"
     r"become|became|looks?|looking|seems?|feels?|feeling|suddenly|very|so|really|all|and|now)"

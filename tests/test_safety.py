@@ -31,6 +31,10 @@ from bot.safety import is_emergency
         "I can't breathe, this happened once before",
         "come at once, she's not breathing",
         "my husband collapsed at a barbecue last summer after a wasp sting",
+        # Collapse said after other words (issue 15's dev2 set).
+        "my wife has mastocytosis, she got stung 5 minutes ago and has collapsed on the patio",
+        "my son ate a nut and is collapsing",
+        "my dad just collapsed",
     ],
 )
 def test_signs_happening_now_are_emergencies(text: str) -> None:
@@ -56,6 +60,10 @@ def test_signs_happening_now_are_emergencies(text: str) -> None:
         "my son gets flushing after hot baths, is that normal",
         "does pale and floppy mean anaphylaxis",
         "can a baby with UP have blistering",
+        # A bone collapses without anyone collapsing.
+        "my bones have collapsed in my spine, is that the mastocytosis?",
+        "I have osteoporosis and my spine has collapsed",
+        "can mastocytosis make you collapse?",
     ],
 )
 def test_questions_about_anaphylaxis_are_not(text: str) -> None:
