@@ -21,11 +21,12 @@ from actions.clarify import (
 )
 from actions.context import latest_subject
 from actions.focus import unknowable_kind
-from actions.planner import plan_query, remember
+from actions.planner import plan_query
 from actions.retrieval import INTENT_TOPICS
 from actions.sanitize import MAX_MESSAGE_CHARS, TRUNCATED_KEY, clean_text, is_empty_message
 from actions.scope import FOLLOW_UP, decide_scope, domain_entity_types
 from actions.service import FALLBACK_INTENT, get_service, retrieval_intent
+from actions.thread import remember
 
 logger = logging.getLogger(__name__)
 
@@ -102,7 +103,7 @@ class ActionAnswerQuestion(Action):
                 SLOT_LAST_ANSWER,
                 {
                     "question": answer.query,  # as searched: a follow-up with its thread
-                    **remember(plan, answer.text),
+                    **remember(plan, answer.text, answer.names, answer.referent),
                     "chunks": answer.chunk_ids,
                     "sources": [source["url"] for source in answer.sources],
                 },

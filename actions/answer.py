@@ -45,6 +45,8 @@ class Answer:
     outcome: str = ANSWERED
     missing: str = ""
     query: str = ""  # what was searched to find it
+    referent: str | None = None  # what "it" stood for in the reading answered, if not the thread's
+    names: tuple[str, ...] = ()  # tests, drugs and conditions the answer's opening names
 
     @property
     def abstained(self) -> bool:

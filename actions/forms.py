@@ -30,25 +30,19 @@ class FormNames:
         )
 
     @classmethod
-    def from_nlu(cls, nlu_dir: Path) -> FormNames:
-        """The form lookup table and the synonyms of its values, from the NLU training data."""
-        lookups: list[str] = []
-        synonyms: dict[str, str] = {}
-        for path in sorted(nlu_dir.glob("*.yml")) if nlu_dir.is_dir() else []:
-            for item in (yaml.safe_load(path.read_text("utf-8")) or {}).get("nlu") or []:
-                examples = _examples(item.get("examples"))
-                if item.get("lookup") == FORM:
-                    lookups += examples
-                elif "synonym" in item:
-                    synonyms.update({e.lower(): str(item["synonym"]) for e in examples})
-        names = {name: synonyms.get(name.lower(), name) for name in lookups}
-        names.update({value: value for value in set(names.values())})
-        return cls(names)
+    def from_nlu(cls, nlu_dir: Path, kind: str = FORM) -> FormNames:
+        """The `kind` lookup table and the synonyms of its values, from the NLU training data."""
+        return lookup_names(nlu_dir, (kind,))[kind]
 
     def named_in(self, text: str) -> set[str]:
+        return set(self.named_in_order(text))
+
+    def named_in_order(self, text: str) -> list[str]:
+        """The canonical names found in `text`, each once, in the order they first appear."""
         if self._pattern is None:
-            return set()
-        return {self.canonical[m.group(0).lower()] for m in self._pattern.finditer(text)}
+            return []
+        found = (self.canonical[m.group(0).lower()] for m in self._pattern.finditer(text))
+        return list(dict.fromkeys(found))
 
     def off_subject(self, asked: Iterable[str], text: str) -> bool:
         """True if `text` names forms, and none of them is or contains a form that was asked about.
@@ -61,6 +55,29 @@ class FormNames:
         if not asked or not named:
             return False
         return not any(a in n or n in a for a in asked for n in named)
+
+
+def lookup_names(nlu_dir: Path, kinds: Iterable[str]) -> dict[str, FormNames]:
+    """For each entity kind, the names of its lookup table and their synonyms' canonical values.
+
+    The NLU's files are read once for all kinds.
+    """
+    kinds = tuple(kinds)
+    lookups: dict[str, list[str]] = {kind: [] for kind in kinds}
+    synonyms: dict[str, str] = {}
+    for path in sorted(nlu_dir.glob("*.yml")) if nlu_dir.is_dir() else []:
+        for item in (yaml.safe_load(path.read_text("utf-8")) or {}).get("nlu") or []:
+            examples = _examples(item.get("examples"))
+            if item.get("lookup") in lookups:
+                lookups[item["lookup"]] += examples
+            elif "synonym" in item:
+                synonyms.update({e.lower(): str(item["synonym"]) for e in examples})
+    found = {}
+    for kind, names in lookups.items():
+        canonical = {name: synonyms.get(name.lower(), name) for name in names}
+        canonical.update({value: value for value in set(canonical.values())})
+        found[kind] = FormNames(canonical)
+    return found
 
 
 def _examples(block: object) -> list[str]:

@@ -19,7 +19,8 @@ Follow-ups lean on the *thread*: the last question that stood on its own.
 - a question that stands on its own (it names mastocytosis or a subject of its own, or is long
   enough to make sense alone) starts a new thread and drops the old subject.
 
-`remember` gives what the next message's plan needs of an answered one (the `last_answer` slot).
+actions/thread.py's `remember` gives what the next message's plan needs of an answered one (the
+`last_answer` slot).
 """
 
 from __future__ import annotations
@@ -34,8 +35,9 @@ from actions.context import (
     asks_previous_question_again,
     is_follow_up,
 )
-from actions.focus import ATTRIBUTES, WORD, focus_words
-from actions.words import STOPWORDS, stem, tokenize
+from actions.focus import ATTRIBUTES, focus_words
+from actions.thread import asking_sentence, thread_words
+from actions.words import stem, tokenize
 
 MAX_THREAD_CHARS = 200  # a long first message is cut before it is carried into follow-ups
 # "it", "that mutation" and "is that ...?" stand for the subject; "they" and "them" are as
@@ -53,6 +55,7 @@ NOUN_KINDS = {
     **dict.fromkeys(("condition", "disease", "form", "type", "one"), ("form", "condition")),
 }
 MAX_MENTIONS = 8
+MAX_NAMED_READINGS = 2
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,9 @@ class QueryPlan:
     # A follow-up with a topic of its own ("can I still do sport with it?" after "what is a
     # mast cell?") read without the thread; the service keeps it if it answers the message better.
     alternatives: tuple[str, ...] = ()
+    # "it" read as a test, drug or condition the last answer named ("does bone marrow biopsy
+    # hurt?" after an answer on how SM is confirmed): (reading, what "it" stands for in it).
+    named_readings: tuple[tuple[str, str], ...] = ()
     asks: str = ""  # the sentence of the message that asks ("what should his school know?")
     said: tuple[str, ...] = ()  # the chunks the last answer was made of (a follow-up wants more)
 
@@ -141,61 +147,6 @@ def resolve_reference(
     if not meant:
         return None
     return question[: match.start()] + meant + question[match.end() :]
-
-
-def thread_words(thread: str, subject: str | None) -> str:
-    """What a follow-up is searched with: the thread's subject and focus words.
-
-    "what's the treatment for smoldering SM?" gives "smoldering systemic mastocytosis
-    treatment": the subject keeps retrieval on the right form, the other words on the right kind
-    of fact, without the thread's filler.
-    """
-    words = [w for w in focus_words(thread) if not subject or w.lower() not in subject.lower()]
-    return " ".join([subject, *words] if subject else words) or thread
-
-
-def topic_words(thread: str, subject: str | None, passages: str) -> tuple[str, ...]:
-    """The thread's words that its answer also uses: what the thread was about.
-
-    "I have SM and I'm booked for a hip replacement. is general anaesthesia safe for me?",
-    answered from the passage on surgery, gives ("anaesthesia", "safe"): "booked" and "hip" are
-    the person's circumstances, and carried into every follow-up they would pull retrieval back
-    to whatever passage mentions them. A thread of only generic words ("what is a mast cell?")
-    keeps its plain content words ("mast", "cell").
-    """
-    used = set(tokenize(passages))
-    words = focus_words(thread) or [w for w in WORD.findall(thread) if w.lower() not in STOPWORDS]
-    named = set(tokenize(subject or ""))
-    found = [
-        w for w in words if (stems := set(tokenize(w))) and stems <= used and not stems <= named
-    ]
-    return tuple(dict.fromkeys(found))
-
-
-def remember(plan: QueryPlan, passages: str) -> dict[str, Any]:
-    """What the next message's plan needs of this answered one (stored in `last_answer`)."""
-    topics = plan.topics if plan.follow_up else topic_words(plan.thread, plan.subject, passages)
-    return {
-        "thread": plan.thread,
-        "subject": plan.subject,
-        "referent": plan.referent,
-        "mentions": [list(pair) for pair in plan.mentions],
-        "topics": list(topics),
-    }
-
-
-SENTENCE_END = re.compile(r"(?<=[?!.])\s+")
-
-
-def asking_sentence(question: str) -> str:
-    """The sentence of a message that asks: its last question, or else its last sentence.
-
-    "my son is 6 and has urticaria pigmentosa. what should his school know?" asks about school;
-    the form is the context, which retrieval already used to find the passages.
-    """
-    sentences = [s for s in SENTENCE_END.split(question.strip()) if len(tokenize(s)) > 0]
-    asking = [s for s in sentences if s.rstrip().endswith("?")]
-    return (asking or sentences or [question])[-1]
 
 
 def plan_query(
@@ -288,6 +239,14 @@ def plan_query(
     )
     alone = f"{question} (mastocytosis)"
     alternatives = (alone,) if own_topic and not resolved and not new_subject else ()
+    named_readings = tuple(
+        (reading, name)
+        for name in (last_answer or {}).get("named") or []
+        if leans_back
+        and not new_subject
+        and name != earlier
+        and (reading := resolve_reference(question, name, [])) not in (None, resolved)
+    )[:MAX_NAMED_READINGS]
     carried = previous_subject if not new_subject else None
     terms = tuple(dict.fromkeys([*terms, *([carried] if carried else [])]))
     return QueryPlan(
@@ -302,6 +261,7 @@ def plan_query(
         referent=referent,
         mentions=mentions,
         alternatives=tuple(a for a in alternatives if a != query),
+        named_readings=named_readings,
         said=tuple(str(c) for c in (last_answer or {}).get("chunks") or []),
         asks=asking_sentence(resolved or question),
     )

@@ -25,11 +25,12 @@ from actions.answer import (
 from actions.answerability import Vocabulary, assess
 from actions.embedding import TextEmbedder
 from actions.focus import GENERIC
-from actions.forms import FormNames
+from actions.forms import FORM, FormNames, lookup_names
 from actions.index import KnowledgeIndex, load_or_build_index
 from actions.planner import QueryPlan
 from actions.retrieval import INTENT_TOPICS, Hit, HybridRetriever
 from actions.settings import Settings, default_model_path, load_settings
+from actions.thread import asking_sentence
 from actions.words import tokenize
 
 logger = logging.getLogger(__name__)
@@ -38,6 +39,12 @@ logger = logging.getLogger(__name__)
 # passage does not address (on the retrieval benchmark, 1 of 82 candidate words falls below).
 FOREIGN_WORD = -0.05
 READING_MARGIN = 0.03  # how much better a follow-up's reading without its thread must answer it
+# What a later "it" may stand for besides the thread's subject: the tests, drugs and conditions
+# the opening sentences of the answer name ("does it hurt?" after "how is SM confirmed?"). Such a
+# reading must answer the message clearly better than the thread's subject does.
+NAMED_KINDS = ("test", "drug", "condition")
+NAMED_MARGIN = 0.25
+OPENING_SENTENCES = 2
 
 
 class QuestionAnswerer:
@@ -50,6 +57,7 @@ class QuestionAnswerer:
         self.retriever: HybridRetriever | None = None
         self.vocabulary: Vocabulary | None = None
         self.forms: FormNames | None = None
+        self.things: dict[str, FormNames] = {}
         self._rows: dict[str, int] = {}
         self._lock = threading.Lock()
 
@@ -73,7 +81,8 @@ class QuestionAnswerer:
                 self.settings.nlu_dir,
                 Path(self.embedder.model_path) / "vocab.txt",
             )
-            self.forms = FormNames.from_nlu(self.settings.nlu_dir)
+            names = lookup_names(self.settings.nlu_dir, (FORM, *NAMED_KINDS))
+            self.forms, self.things = names.pop(FORM), names
             self.retriever = HybridRetriever(self.index)
             logger.info(
                 "knowledge index %s %s: %d chunks in %.1f s",
@@ -148,7 +157,7 @@ class QuestionAnswerer:
 
     def answer(self, plan: QueryPlan, intent: str | None = None, confidence: float = 0.0) -> Answer:
         """Answer a planned question: its sentences, whether it can be answered, the reply."""
-        query, hits, asked, similarity = self._best_reading(plan, intent)
+        query, referent, hits, asked, similarity = self._best_reading(plan, intent)
         if not hits:
             return abstain([])
         assert self.vocabulary is not None
@@ -168,46 +177,61 @@ class QuestionAnswerer:
             generic=GENERIC,
             unaddressed=self._unaddressed(plan, chosen),
         )
-        return replace(compose_answer(chosen, assessment, plan.subject or "", hits), query=query)
+        answer = compose_answer(chosen, assessment, plan.subject or "", hits)
+        return replace(answer, query=query, referent=referent, names=self._names(plan, chosen))
+
+    def _names(self, plan: QueryPlan, chosen: list[Candidate]) -> tuple[str, ...]:
+        """The tests, drugs, conditions and genes the answer opens with, other than its subject."""
+        opening = " ".join(c.sentence for c in chosen[:OPENING_SENTENCES])
+        asked = f"{plan.question} {plan.subject or ''}".lower()
+        found = (n for kind in self.things.values() for n in kind.named_in_order(opening))
+        return tuple(dict.fromkeys(n for n in found if n not in asked))
 
     def _best_reading(
         self, plan: QueryPlan, intent: str | None
-    ) -> tuple[str, list[Hit], np.ndarray, float]:
+    ) -> tuple[str, str | None, list[Hit], np.ndarray, float]:
         """The reading of the plan that answers the message best, and how well it matches.
 
-        Returns the query searched, its hits, the embedding of the sentence that asks (the
-        sentences of the answer are chosen against it), and the similarity that decides whether
-        there is an answer at all.
+        Returns the query searched, what "it" stands for in it if that is not the thread's
+        subject, its hits, the embedding of the sentence that asks (the sentences of the answer
+        are chosen against it), and the similarity that decides whether there is an answer at all.
 
         A follow-up's other reading ("can I still do sport with it?" without the thread on mast
         cells) is kept when the best sentence of its best passage fits the message itself (its
         embedding and focus words) better, by a margin: the thread's reading wins ties. The
         match reported is the best similarity any reading gave the chosen passage: "and the
         dentist? need a filling" matches the passage on dental care better as a question about
-        mastocytosis than with the thread's "scan contrast dye".
+        mastocytosis than with the thread's "scan contrast dye". A reading of "it" as something
+        the last answer named ("does bone marrow biopsy hurt?") is weighed the same way, against
+        the message as typed ("does it hurt?").
         """
         own = plan.question if plan.follow_up else None
         hits, embedding = self._retrieve(plan.query, intent, plan.terms, words=own)
         asks = plan.asks or plan.question
         message = embedding if asks == plan.query else self.embedder.embed([asks])[0]
-        # Sentences are chosen against the sentence that asks read with the rest of the query:
-        # "does that mean it's systemic?" alone has lost the daughter whose spots stayed until
-        # she was 16.
-        asked = embedding + message if asks != plan.query else embedding
-        asked = asked / (np.linalg.norm(asked) or 1.0)
-        if not plan.alternatives or not hits:
-            return plan.query, hits, asked, hits[0].dense if hits else 0.0
-        readings = [(plan.query, hits)]
+        others = [(r, None) for r in plan.alternatives] + list(plan.named_readings)
+        if not others or not hits:
+            similarity = hits[0].dense if hits else 0.0
+            return plan.query, None, hits, _asked(embedding, message), similarity
+        typed = asking_sentence(plan.question)
+        fit_to = message if typed == asks else self.embedder.embed([typed])[0]
+        readings = [(plan.query, None, hits, embedding)]
         readings += [
-            (r, self._retrieve(r, intent, plan.terms, words=own)[0]) for r in plan.alternatives
+            (r, referent, *self._retrieve(r, intent, plan.terms, words=own))
+            for r, referent in others
         ]
-        readings = [reading for reading in readings if reading[1]]
-        fits = [self._fit(found, message, plan.focus) for _, found in readings]
+        readings = [reading for reading in readings if reading[2]]
+        fits = [
+            self._fit(found, fit_to, plan.focus) - (NAMED_MARGIN if referent else 0.0)
+            for _, referent, found, _ in readings
+        ]
         fits[0] += READING_MARGIN
-        query, hits = readings[int(np.argmax(fits))]
+        query, referent, hits, found_with = readings[int(np.argmax(fits))]
+        if referent:  # the sentence that asks, with "it" written as what it stood for
+            message, embedding = self.embedder.embed([asking_sentence(query)])[0], found_with
         top = hits[0].chunk.id
-        similarity = max(h.dense for _, found in readings for h in found if h.chunk.id == top)
-        return query, hits, asked, similarity
+        similarity = max(h.dense for *_, found, _ in readings for h in found if h.chunk.id == top)
+        return query, referent, hits, _asked(embedding, message), similarity
 
     def _unaddressed(self, plan: QueryPlan, chosen: list[Candidate]) -> list[str]:
         """Focus words the knowledge never uses and the chosen sentences do not address.
@@ -248,6 +272,15 @@ class QuestionAnswerer:
     def _fit(self, hits: list[Hit], embedding: np.ndarray, focus: Iterable[str]) -> float:
         scored = candidate_sentences(hits[:1], self.sentences_of, embedding, focus)
         return max((candidate.score for candidate in scored), default=-1.0)
+
+
+def _asked(query: np.ndarray, message: np.ndarray) -> np.ndarray:
+    """What the answer's sentences are chosen against: the sentence that asks, with the query.
+
+    "does that mean it's systemic?" alone has lost the daughter whose spots stayed until she was 16.
+    """
+    asked = query + message if message is not query else query
+    return asked / (np.linalg.norm(asked) or 1.0)
 
 
 def sought(plan: QueryPlan) -> tuple[str, ...]:

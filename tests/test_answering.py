@@ -9,9 +9,10 @@ from __future__ import annotations
 import pytest
 
 from actions.answer import SOURCES_BREAK
-from actions.planner import plan_query, remember
+from actions.planner import plan_query
 from actions.service import QuestionAnswerer
 from actions.settings import load_settings
+from actions.thread import remember
 
 pytestmark = pytest.mark.model
 
@@ -38,7 +39,7 @@ def converse(service: QuestionAnswerer, turns: list[tuple[str, list[dict], str]]
         if not answer.abstained:
             last = {
                 "question": answer.query,
-                **remember(plan, answer.text),
+                **remember(plan, answer.text, answer.names, answer.referent),
                 "chunks": answer.chunk_ids,
             }
     return answers
@@ -57,6 +58,27 @@ def test_does_it_hurt_after_a_biopsy_question_starts_with_the_pain(service) -> N
     )
     assert "hurt" in said(hurt).split(".")[0] or "pain" in said(hurt).split(".")[0]
     assert "anaesthetic" in said(hurt) or "anesthetic" in said(hurt)
+
+
+def test_it_can_be_the_test_the_last_answer_named(service) -> None:
+    first = "how do they confirm systemic mastocytosis in adults?"
+    sm = entity(first, "systemic mastocytosis", "form", "systemic mastocytosis")
+    how, hurt = converse(
+        service, [(first, [sm], "ask_diagnosis"), ("does it hurt?", [], "ask_symptoms")]
+    )
+    assert "bone marrow biopsy" in how.names
+    assert hurt.referent == "bone marrow biopsy"
+    assert "anaesthetic" in said(hurt) or "anesthetic" in said(hurt)
+
+
+def test_it_stays_the_thread_subject_when_that_answers_better(service) -> None:
+    first = "what is systemic mastocytosis?"
+    sm = entity(first, "systemic mastocytosis", "form", "systemic mastocytosis")
+    _, treated = converse(
+        service, [(first, [sm], "ask_types"), ("how is it treated?", [], "ask_treatment")]
+    )
+    assert treated.referent is None
+    assert "treat" in said(treated).lower()
 
 
 def test_the_outlook_of_one_form_is_not_answered_with_another(service) -> None:

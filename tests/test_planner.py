@@ -2,14 +2,8 @@
 
 import pytest
 
-from actions.planner import (
-    expand_entities,
-    plan_query,
-    remember,
-    resolve_reference,
-    thread_words,
-    topic_words,
-)
+from actions.planner import expand_entities, plan_query, resolve_reference
+from actions.thread import remember, thread_words, topic_words
 
 ISM = {"entity": "form", "value": "indolent systemic mastocytosis", "start": 11, "end": 14}
 
@@ -140,6 +134,20 @@ def test_it_is_written_as_the_referent_and_the_thread_topics_kept() -> None:
     plan = plan_query("can women take it while pregnant?", [], drug)
     assert plan.query == "can women take avapritinib while pregnant?"
     assert plan.alternatives == ()  # "it" is the drug: no reading without it
+
+
+def test_it_may_also_be_what_the_last_answer_named() -> None:
+    previous = {
+        **last("how is systemic mastocytosis confirmed?", "systemic mastocytosis"),
+        "referent": "systemic mastocytosis",
+        "topics": [],
+        "named": ["bone marrow biopsy", "systemic mastocytosis"],
+    }
+    plan = plan_query("does it hurt?", [], previous)
+    assert plan.query == "does systemic mastocytosis hurt?"
+    assert plan.named_readings == (("does bone marrow biopsy hurt?", "bone marrow biopsy"),)
+    # A follow-up that does not point back has no such reading.
+    assert plan_query("side effects?", [], previous).named_readings == ()
 
 
 @pytest.mark.parametrize(

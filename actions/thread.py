@@ -1,0 +1,80 @@
+"""What a follow-up takes from the conversation: the thread's words and what an answer leaves.
+
+`remember` turns an answered plan into the `last_answer` slot's value; `thread_words` and
+`topic_words` say which of the thread's words a follow-up is searched with; `asking_sentence`
+finds the sentence of a message that asks.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from actions.focus import WORD, focus_words
+from actions.words import STOPWORDS, tokenize
+
+if TYPE_CHECKING:
+    from actions.planner import QueryPlan
+
+
+def thread_words(thread: str, subject: str | None) -> str:
+    """What a follow-up is searched with: the thread's subject and focus words.
+
+    "what's the treatment for smoldering SM?" gives "smoldering systemic mastocytosis
+    treatment": the subject keeps retrieval on the right form, the other words on the right kind
+    of fact, without the thread's filler.
+    """
+    words = [w for w in focus_words(thread) if not subject or w.lower() not in subject.lower()]
+    return " ".join([subject, *words] if subject else words) or thread
+
+
+def topic_words(thread: str, subject: str | None, passages: str) -> tuple[str, ...]:
+    """The thread's words that its answer also uses: what the thread was about.
+
+    "I have SM and I'm booked for a hip replacement. is general anaesthesia safe for me?",
+    answered from the passage on surgery, gives ("anaesthesia", "safe"): "booked" and "hip" are
+    the person's circumstances, and carried into every follow-up they would pull retrieval back
+    to whatever passage mentions them. A thread of only generic words ("what is a mast cell?")
+    keeps its plain content words ("mast", "cell").
+    """
+    used = set(tokenize(passages))
+    words = focus_words(thread) or [w for w in WORD.findall(thread) if w.lower() not in STOPWORDS]
+    named = set(tokenize(subject or ""))
+    found = [
+        w for w in words if (stems := set(tokenize(w))) and stems <= used and not stems <= named
+    ]
+    return tuple(dict.fromkeys(found))
+
+
+def remember(
+    plan: QueryPlan, passages: str, named: tuple[str, ...] = (), referent: str | None = None
+) -> dict[str, Any]:
+    """What the next message's plan needs of this answered one (stored in `last_answer`).
+
+    `named` are the tests, drugs and conditions the answer opened with, which a later "it" may
+    stand for; `referent` is what "it" stood for in the reading that was answered, when that was
+    one of the last answer's names rather than the thread's subject.
+    """
+    topics = plan.topics if plan.follow_up else topic_words(plan.thread, plan.subject, passages)
+    return {
+        "thread": plan.thread,
+        "subject": plan.subject,
+        "referent": referent or plan.referent,
+        "mentions": [list(pair) for pair in plan.mentions],
+        "topics": list(topics),
+        "named": list(named),
+    }
+
+
+SENTENCE_END = re.compile(r"(?<=[?!.])\s+")
+
+
+def asking_sentence(question: str) -> str:
+    """The sentence of a message that asks: its last question, or else its last sentence.
+
+    "my son is 6 and has urticaria pigmentosa. what should his school know?" asks about school;
+    the form is the context, which retrieval already used to find the passages.
+    """
+    sentences = [s for s in SENTENCE_END.split(question.strip()) if len(tokenize(s)) > 0]
+    asking = [s for s in sentences if s.rstrip().endswith("?")]
+    return (asking or sentences or [question])[-1]
