@@ -44,6 +44,9 @@ ANAPHYLAXIS_SIGNS = re.compile(
     r"loss of consciousness|unconscious|\bfloppy\b",
     re.IGNORECASE,
 )
+# An amount of a medicine, which the assistant never gives, in a passage or a source's title
+# (answers show both): "1 mg", "0.3mg", "150 micrograms". Laboratory units (ng/mL) are not doses.
+DOSE_AMOUNT = re.compile(r"\b\d+(?:[.,]\d+)?\s?(?:mg|mcg|micrograms?|milligrams?)\b", re.IGNORECASE)
 ADRENALINE = re.compile(r"adrenaline|epinephrine|auto-?injector|epipen", re.IGNORECASE)
 EMERGENCY_CALL = re.compile(
     r"\bcall\w*(?: \w+){0,3} (?:emergency|ambulance|999|911|112)|emergency services|"
@@ -109,6 +112,11 @@ def check_front_matter(file: KnowledgeFile, today: dt.date) -> list[Problem]:
         url = str(source.get("url", "")) if isinstance(source, dict) else ""
         if not url.startswith("https://"):
             problems.append(Problem(where, line, f"source {number} needs an https URL: {url!r}"))
+        title = str(source.get("title", "")) if isinstance(source, dict) else ""
+        if DOSE_AMOUNT.search(title):
+            problems.append(
+                Problem(where, line, f"source {number}'s title gives a dose: {title!r}")
+            )
     reviewed = file.meta.get("last_reviewed")
     line = file.meta_lines.get("last_reviewed", 1)
     if reviewed and not isinstance(reviewed, dt.date):
@@ -124,7 +132,8 @@ def check_sections(file: KnowledgeFile) -> list[Problem]:
     """Example questions, emergency steps and listed sources in every section.
 
     Every section needs example questions; one naming anaphylaxis signs needs the emergency
-    steps; a `<!-- sources: 1, 3 -->` comment may name only sources the front matter lists.
+    steps; none gives a dose; a `<!-- sources: 1, 3 -->` comment may name only sources the
+    front matter lists.
     """
     problems: list[Problem] = []
     listed = file.meta.get("sources")
@@ -140,6 +149,12 @@ def check_sections(file: KnowledgeFile) -> list[Problem]:
             Problem(str(file.path), line, f"section {heading!r} names source {n}, not listed")
             for n in unlisted_sources(section, count)
         ]
+        if dose := DOSE_AMOUNT.search(" ".join(section.paragraphs)):
+            problems.append(
+                Problem(
+                    str(file.path), line, f"section {heading!r} gives a dose: {dose.group(0)!r}"
+                )
+            )
         problem = emergency_steps_problem(" ".join(section.paragraphs))
         if problem:
             problems.append(Problem(str(file.path), line, f"section {heading!r} {problem}"))

@@ -77,9 +77,15 @@ def test_clean_files_pass_and_the_command_exits_nonzero_on_problems(tmp_path: Pa
         cwd=PROJECT_ROOT,
     )
     assert run.returncode == 1
-    assert "emergency-steps.md:18:" in run.stdout and "problem(s) in 6 files" in run.stderr
+    assert "emergency-steps.md:18:" in run.stdout and "problem(s) in 7 files" in run.stderr
 
 
 def test_a_section_naming_a_source_the_file_lacks_is_named(problems: list[str]) -> None:
     assert find(problems, "section-sources.md:12:", "names source 3, not listed")
     assert not find(problems, "section-sources.md:", "names source 1")
+
+
+def test_a_dose_in_a_passage_or_a_source_title_is_named(problems: list[str]) -> None:
+    assert find(problems, "doses.md:4:", "source 1's title gives a dose: ")
+    assert find(problems, "doses.md:12:", "gives a dose: '150 micrograms'")
+    assert not find(problems, "doses.md:18:", "")  # ng/mL is a laboratory unit, not a dose
