@@ -55,9 +55,10 @@ from actions.scope import OTHER, OURS, decide_scope, domain_entity_types
 from actions.settings import default_model_path
 from actions.text_classifier import ClassifierConfig, TextClassifier
 from bot import action_call
-from bot.safety import is_emergency
+from bot.safety import asks_for_a_dose, is_emergency
 
 EMERGENCY_INTENT = "emergency"
+PERSONAL_ADVICE_INTENT = "ask_personal_advice"
 OUT_OF_SCOPE_INTENT = "out_of_scope"
 
 
@@ -171,18 +172,22 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class IntentSafetyNet(_StatelessComponent):
-    """Overrides the classifier for emergencies and empty messages.
+    """Overrides the classifier for emergencies, doses and empty messages.
 
-    `emergency` when the text matches bot/safety.py's patterns; `nlu_fallback` when there is no
-    text, so the assistant asks for a question instead of staying silent. Place it after the
-    intent classifier and before the FallbackClassifier.
+    `emergency` when the text matches bot/safety.py's patterns; `ask_personal_advice` for a
+    question that asks for a dose (answered by "ask your doctor", then general information only);
+    `nlu_fallback` when there is no text, so the assistant asks for a question instead of staying
+    silent. Place it after the intent classifier and before the FallbackClassifier.
     """
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             text = message.get(TEXT) or ""
+            intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY) or ""
             if is_emergency(text):
                 override_intent(message, EMERGENCY_INTENT)
+            elif asks_for_a_dose(text) and intent.startswith("ask_"):
+                override_intent(message, PERSONAL_ADVICE_INTENT)
             elif is_empty_message(text):
                 override_intent(message, DEFAULT_NLU_FALLBACK_INTENT_NAME)
         return messages

@@ -1,4 +1,4 @@
-"""Recognise a message describing anaphylaxis happening now, whatever the NLU model thinks.
+"""Recognise a message describing anaphylaxis happening now, or asking for a dose.
 
 A keyword safety net behind the `emergency` intent, applied in the NLU pipeline by
 bot/components.py's IntentSafetyNet. The patterns want signs in the present ("my throat is closing",
@@ -95,3 +95,18 @@ def is_emergency(text: str) -> bool:
     if any(pattern.search(text) for pattern in VITAL_SIGNS):
         return True
     return not PAST_EVENT.search(text) and any(pattern.search(text) for pattern in OTHER_SIGNS)
+
+
+# A dose or an amount to take: never answered with a number, whatever the NLU model thinks
+# ("what dose of avapritinib do people with ISM take?" is worded like a treatment question).
+DOSE = re.compile(
+    r"\b(?:doses?|dosage|dosing|milligrams?|mgs?|micrograms?)\b"
+    r"|\bhow (?:much|many) (?:\w+ ){0,3}(?:should|do|does|can|could|to|would|must) "
+    r"(?:\w+ ){0,3}(?:take|give|have|use|be on)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_for_a_dose(text: str) -> bool:
+    """True if the text asks about a dose or how much of a medicine to take."""
+    return bool(DOSE.search(text))

@@ -108,3 +108,15 @@ def test_the_classifier_never_learns_a_command(tmp_path) -> None:
     )
     classifier.train(TrainingData(examples))
     assert sorted(classifier.classifier.classes) == ["forget_conversation", "greet"]
+
+
+def test_a_question_asking_for_a_dose_goes_to_the_doctor_whatever_the_classifier_says() -> None:
+    dose = message("what dose of avapritinib do people with ISM take", intent="ask_treatment")
+    amount = message("how many antihistamines can I take a day", intent="ask_treatment")
+    common = message("how many people have mastocytosis", intent="ask_prevalence")
+    hello = message("hello, is 10 mg a dose?", intent="greet")
+    IntentSafetyNet().process([dose, amount, common, hello])
+    assert dose.get("intent")["name"] == "ask_personal_advice"
+    assert amount.get("intent")["name"] == "ask_personal_advice"
+    assert common.get("intent")["name"] == "ask_prevalence"
+    assert hello.get("intent")["name"] == "greet"  # only questions are overridden

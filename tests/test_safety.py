@@ -1,6 +1,6 @@
 import pytest
 
-from bot.safety import is_emergency
+from bot.safety import asks_for_a_dose, is_emergency
 
 
 @pytest.mark.parametrize(
@@ -68,3 +68,20 @@ def test_signs_happening_now_are_emergencies(text: str) -> None:
 )
 def test_questions_about_anaphylaxis_are_not(text: str) -> None:
     assert not is_emergency(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "dose"),
+    [
+        ("what dose of avapritinib do people with ISM take", True),
+        ("how much cetirizine should I take", True),
+        ("how many tablets do I need to take", True),
+        ("is 20 mg a lot", True),
+        ("how many people have mastocytosis", False),
+        ("how much does avapritinib cost", False),
+        ("how much alcohol can I drink", False),
+        ("what is a normal tryptase level", False),
+    ],
+)
+def test_a_question_asking_for_a_dose(text: str, dose: bool) -> None:
+    assert asks_for_a_dose(text) is dose
