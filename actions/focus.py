@@ -112,7 +112,10 @@ UNKNOWABLE_PATTERNS = (
         r"(?: in (?:the )?[A-Z][A-Za-z]*| per \w+| a (?:month|year|week|pack|box)|(?=\?)|$)|"
         r"pric(?:e|ey)|expensive|cheap\w*|afford\w*|insurance (?:pay|cover)\w*|"
         r"(?:insurer|insurance|nhs|medicare|medicaid) (?:will |going to )?(?:pay|cover|fund)\w*|"
-        r"(?:covered|reimburs\w*|co-?pay\w*) by)\b",
+        r"(?:covered|reimburs\w*|co-?pay\w*|funded|paid for) by|"
+        # "does my local NHS trust fund avapritinib?"
+        r"(?:nhs|trusts?|insurers?|insurance|medicare|medicaid|health (?:service|board)s?|icbs?|"
+        r"ccgs?|government|state) (?:\w+ ){0,3}fund(?:s|ed|ing)?)\b",
     ),
     (
         "local",
@@ -122,7 +125,8 @@ UNKNOWABLE_PATTERNS = (
         r"(?:is|are) there (?:one|any|an?)? ?(?:(?:specialists?|clinics?|cent(?:re|er)s?|doctors?|"
         r"consultants?|support groups?|groups?|hospitals?|meet-?ups?|trials?) )?(?:in|near|around) "
         r"(?!(?:children|kids|adults|babies|pregnancy|people|women|men|the (?:skin|body|blood|"
-        r"bone|gut|marrow))\b)[a-z][a-z]+)\b",
+        r"bone|gut|marrow))\b)[a-z][a-z]+|"
+        r"which (?:hospitals?|clinics?|cent(?:re|er)s?)\b)\b",
     ),
     (
         "news",
@@ -130,7 +134,10 @@ UNKNOWABLE_PATTERNS = (
         r"\b(?:decid\w*|approv\w*|announc\w*|said)\b.{0,60}\b(?:last|this) (?:week|month)\b|"
         r"\b(?:latest|recent|breaking) (?:news|decision|announcement|approval)s?\b|"
         r"\b(?:in the news|yesterday|today)\b.{0,40}\b(?:approv\w*|announc\w*|decid\w*)|"
-        r"\b(?:any|latest|recent) (?:news|updates?)\b|\bapproved yet\b|\bbeen approved yet\b",
+        r"\b(?:any|latest|recent) (?:news|updates?)\b|\bapproved yet\b|\bbeen approved yet\b|"
+        r"\b(?:newest|latest|most recent) (?:\w+ ){0,3}(?:papers?|stud(?:y|ies)|publications?|"
+        r"guidelines?|results?)\b|\b(?:published|released|announced) (?:this|last) "
+        r"(?:year|month|week)\b",
     ),
     (
         "policy",
@@ -144,6 +151,8 @@ UNKNOWABLE_PATTERNS = (
         r"\b(?:next|in \d+|by \d{4}|in (?:a|ten|five|two|few) years?)|"
         r"\b(?:cure|cured) (?:by|before|in) (?:\d{4}|the next)\b|\bby (?:20\d\d)\b.{0,40}\bcure|"
         r"\bhow long (?:do|will|have) (?:i|my \w+|he|she) (?:have )?(?:got )?(?:left|to live)\b|"
+        r"\bhow long (?:do|does|has|have) (?:i|he|she|they|my \w+) (?:got|have|has)\b(?! to\b)|"
+        r"\bby the time (?:i|he|she|they|my \w+)\b|"
         r"\bwhat will (?:my|his|her) \w+ be\b|"
         r"\b(?:when|will) (?:will )?there (?:ever )?be a cure\b|\bcure (?:soon|within)\b|"
         r"\bwhat are (?:my|his|her|our) chances\b|\bwill (?:i|he|she) (?:die|live)\b",

@@ -110,6 +110,13 @@ def test_a_question_wanting_a_name_or_year_the_passages_lack_is_not_answered(voc
             "I have ISM. will mine turn aggressive systemic mastocytosis in the next 5 years?",
             "prediction",
         ),
+        ("does my local NHS trust in kent fund avapritinib for indolent SM", "price"),
+        ("is it funded by my insurer?", "price"),
+        ("which hospital in manchester does them", "local"),
+        ("my mum was just diagnosed with it. how long does she have", "prediction"),
+        ("will it be gone by the time he starts secondary school?", "prediction"),
+        ("what did the newest ECNM registry paper say about survival in ISM?", "news"),
+        ("was anything published this year on masto?", "news"),
     ],
 )
 def test_unknowable_kinds(question: str, kind: str) -> None:
@@ -130,6 +137,10 @@ def test_unknowable_kinds(question: str, kind: str) -> None:
         "is there any risk in pregnancy?",
         "are there any trials in children?",
         "my dr said it is indolent, what does that mean?",
+        "how long do I have to take antihistamines?",
+        "which doctor should I see about my spots?",
+        "what does research say about ketotifen?",
+        "is there funding for research into mastocytosis?",
     ],
 )
 def test_ordinary_questions_are_knowable(question: str) -> None:
