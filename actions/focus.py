@@ -37,6 +37,14 @@ GENERIC = frozenset(
     u ur r ya yeah yep nope cos coz bc gonna wanna gotta kinda
     """.split()
 )
+# The people a question is about ("my wife is anxious"): who asks, never what is missing.
+PEOPLE = frozenset(
+    """
+    wife husband partner spouse boyfriend girlfriend mum mom mother dad father brother sister
+    son daughter grandson granddaughter grandma grandmother grandpa grandfather aunt uncle
+    niece nephew cousin friend friends colleague boss
+    """.split()
+)
 
 
 # Words that ask for a property of whatever was just discussed ("side effects?", "does it

@@ -24,7 +24,7 @@ from actions.answer import (
 )
 from actions.answerability import Vocabulary, assess
 from actions.embedding import TextEmbedder
-from actions.focus import GENERIC
+from actions.focus import GENERIC, PEOPLE
 from actions.forms import FORM, FormNames, lookup_names
 from actions.index import KnowledgeIndex, load_or_build_index
 from actions.planner import QueryPlan
@@ -243,7 +243,7 @@ class QuestionAnswerer:
         check costs one embedding per candidate word.
         """
         assert self.vocabulary is not None
-        words = self.vocabulary.unwritten(sought(plan))
+        words = [w for w in self.vocabulary.unwritten(sought(plan)) if w.lower() not in PEOPLE]
         if not words or not chosen:
             return []
         sentences = np.vstack([self.sentences_of(c.hit)[1][c.position] for c in chosen])
