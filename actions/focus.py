@@ -42,7 +42,8 @@ PEOPLE = frozenset(
     """
     wife husband partner spouse boyfriend girlfriend mum mom mother dad father brother sister
     son daughter grandson granddaughter grandma grandmother grandpa grandfather aunt uncle
-    niece nephew cousin friend friends colleague boss
+    niece nephew cousin friend friends colleague boss hubby wifey bf gf fiance fiancee fianc
+    stepson stepdaughter stepmum stepmom stepdad stepfather stepmother
     """.split()
 )
 

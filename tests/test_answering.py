@@ -164,8 +164,15 @@ def test_a_follow_up_about_the_subject_is_not_the_subjects_definition_again(serv
     assert any(word in said(grow) for word in ("puberty", "adolescence", "fade"))
 
 
-def test_the_person_asked_about_is_never_the_missing_part(service) -> None:
-    text = "my wife has systemic mastocytosis and she's become really anxious. is that the disease?"
-    sm = entity(text, "systemic mastocytosis", "form", "systemic mastocytosis")
-    (answer,) = converse(service, [(text, [sm], "ask_symptoms")])
-    assert "wife" not in answer.missing
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my wife has been really anxious and low, is that part of mastocytosis?",
+        "my hubby gets flushing after wine, why?",
+        "can my fiancé catch mastocytosis from me?",
+        "my stepson has UP, will it fade?",
+    ],
+)
+def test_the_person_asked_about_is_never_the_missing_part(service, text) -> None:
+    (answer,) = converse(service, [(text, [], "ask_symptoms")])
+    assert answer.missing == ""
