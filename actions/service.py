@@ -168,7 +168,7 @@ class QuestionAnswerer:
         chosen = choose_sentences(candidates, self.settings.max_answer_sentences)
         assessment = assess(
             plan.question,
-            plan.focus,
+            [word for word in plan.focus if word.lower() not in PEOPLE],
             best_similarity=similarity,
             threshold=self.abstain_threshold(intent, confidence),
             passages=" ".join(candidate.sentence for candidate in candidates),
