@@ -19,7 +19,7 @@ from actions.clarify import (
     did_you_mean_buttons,
     topic_menu_buttons,
 )
-from actions.context import latest_subject
+from actions.context import asks_about_the_last_answer, latest_subject
 from actions.focus import unknowable_kind
 from actions.planner import plan_query
 from actions.retrieval import INTENT_TOPICS
@@ -195,8 +195,13 @@ class ActionRecordFeedback(Action):
         return [SlotSet(SLOT_FEEDBACK, record)]
 
 
-class ActionShowTopics(Action):
-    """Says what the assistant can do, with a button for every topic it knows."""
+class ActionShowTopics(ActionAnswerQuestion):
+    """Says what the assistant can do, with a button for every topic it knows.
+
+    "give me some examples" or "what are they looking for in it?" after an answer read like a
+    request for help to the NLU; when the conversation has an answer to follow up and the
+    message points back at it, it is answered as a follow-up if that finds an answer.
+    """
 
     def name(self) -> str:
         return "action_show_topics"
@@ -204,6 +209,13 @@ class ActionShowTopics(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        text = clean_text(tracker.latest_message.get("text") or "")
+        if tracker.get_slot(SLOT_LAST_ANSWER) and asks_about_the_last_answer(text):
+            answered = CollectingDispatcher()
+            events = await super().run(answered, tracker, domain)
+            if any(event.get("name") == SLOT_LAST_ANSWER for event in events):
+                dispatcher.messages.extend(answered.messages)
+                return events
         dispatcher.utter_message(response="utter_capabilities", buttons=topic_menu_buttons())
         return []
 

@@ -57,6 +57,15 @@ def continues_conversation(question: str) -> bool:
     return is_follow_up(question) or bool(REFERS_TO_SOMEONE.search(question))
 
 
+# "give me some examples", "tell me more": more of what was just said.
+MORE_OF_IT = re.compile(r"\b(?:examples?|more|details?|elaborate)\b", re.IGNORECASE)
+
+
+def asks_about_the_last_answer(question: str) -> bool:
+    """True for "give me some examples" or "what are they looking for in it?" after an answer."""
+    return bool(POINTS_BACK.search(question) or MORE_OF_IT.search(question))
+
+
 def asks_previous_question_again(question: str) -> bool:
     """True for "what about children?", "and in pregnancy?": the last question, about X."""
     return bool(SAME_QUESTION_ABOUT.search(question))

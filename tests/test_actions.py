@@ -348,3 +348,24 @@ def test_what_people_ask_is_logged_only_at_debug(fake_service, caplog) -> None:
     with caplog.at_level(logging.DEBUG, logger="actions"):
         run_action(question, intent="ask_treatment")
     assert "private worry" in caplog.text
+
+
+def show_topics(text: str, last: dict | None) -> list:
+    tracker = tracker_for(text, "ask_capabilities", slots={"last_answer": last} if last else {})
+    dispatcher = CollectingDispatcher()
+    asyncio.run(ActionShowTopics().run(dispatcher, tracker, {}))
+    return dispatcher.messages
+
+
+def test_a_request_for_more_of_the_last_answer_is_answered_not_the_menu(fake_service) -> None:
+    [message] = show_topics("give me some examples of cleaning it", LAST_ANSWER)
+    assert "dry cloth" in message["text"]
+
+
+@pytest.mark.parametrize(
+    ("text", "last"),
+    [("give me some examples of cleaning it", None), ("what can you do", LAST_ANSWER)],
+)
+def test_help_without_an_answer_to_follow_up_is_the_menu(fake_service, text, last) -> None:
+    [message] = show_topics(text, last)
+    assert message["response"] == "utter_capabilities"
