@@ -31,6 +31,7 @@ from typing import Any
 
 from actions.context import (
     POINTS_BACK,
+    REFERS_TO_SOMEONE,
     SUBJECT_ENTITIES,
     asks_previous_question_again,
     is_follow_up,
@@ -178,7 +179,9 @@ def plan_query(
     # A question that names its own subject stands alone, unless it points back ("how many
     # adults with SM have that mutation?") or asks the last question again ("what about ASM?").
     leans_back = bool(POINTS_BACK.search(text)) or asks_previous_question_again(text)
-    follow_up = is_follow_up(question) and (not named or leans_back)
+    # "what should we avoid doing with her?" continues with the person, perhaps not the topic.
+    someone = not is_follow_up(question) and bool(REFERS_TO_SOMEONE.search(text))
+    follow_up = (is_follow_up(question) or someone) and (not named or leans_back)
     focus = tuple(focus_words(text))
     terms = tuple(dict.fromkeys(str(e["value"]) for e in entities if e.get("value")))
     named_now = [
@@ -247,7 +250,9 @@ def plan_query(
         and name != earlier
         and (reading := resolve_reference(question, name, [])) not in (None, resolved)
     )[:MAX_NAMED_READINGS]
-    carried = previous_subject if not new_subject else None
+    if someone:  # read on its own first; the thread's reading must answer it better
+        query, alternatives = question, (query,)
+    carried = previous_subject if not (new_subject or someone) else None
     terms = tuple(dict.fromkeys([*terms, *([carried] if carried else [])]))
     return QueryPlan(
         question=question,

@@ -28,10 +28,10 @@ from actions.focus import GENERIC, PEOPLE
 from actions.forms import FORM, FormNames, lookup_names
 from actions.index import KnowledgeIndex, load_or_build_index
 from actions.planner import QueryPlan
+from actions.ranking import addressing_first, asked_embedding, sought
 from actions.retrieval import INTENT_TOPICS, Hit, HybridRetriever
 from actions.settings import Settings, default_model_path, load_settings
 from actions.thread import asking_sentence
-from actions.words import tokenize
 
 logger = logging.getLogger(__name__)
 
@@ -162,6 +162,8 @@ class QuestionAnswerer:
             return abstain([])
         assert self.vocabulary is not None
         hits = not_again(hits, plan.said)
+        if plan.follow_up:
+            hits = addressing_first(hits, sought(plan))
         candidates = candidate_sentences(
             hits, self.sentences_of, asked, sought(plan), self._off_subject(plan)
         )
@@ -212,7 +214,7 @@ class QuestionAnswerer:
         others = [(r, None) for r in plan.alternatives] + list(plan.named_readings)
         if not others or not hits:
             similarity = hits[0].dense if hits else 0.0
-            return plan.query, None, hits, _asked(embedding, message), similarity
+            return plan.query, None, hits, asked_embedding(embedding, message), similarity
         typed = asking_sentence(plan.question)
         fit_to = message if typed == asks else self.embedder.embed([typed])[0]
         readings = [(plan.query, None, hits, embedding)]
@@ -231,7 +233,7 @@ class QuestionAnswerer:
             message, embedding = self.embedder.embed([asking_sentence(query)])[0], found_with
         top = hits[0].chunk.id
         similarity = max(h.dense for *_, found, _ in readings for h in found if h.chunk.id == top)
-        return query, referent, hits, _asked(embedding, message), similarity
+        return query, referent, hits, asked_embedding(embedding, message), similarity
 
     def _unaddressed(self, plan: QueryPlan, chosen: list[Candidate]) -> list[str]:
         """Focus words the knowledge never uses and the chosen sentences do not address.
@@ -272,26 +274,6 @@ class QuestionAnswerer:
     def _fit(self, hits: list[Hit], embedding: np.ndarray, focus: Iterable[str]) -> float:
         scored = candidate_sentences(hits[:1], self.sentences_of, embedding, focus)
         return max((candidate.score for candidate in scored), default=-1.0)
-
-
-def _asked(query: np.ndarray, message: np.ndarray) -> np.ndarray:
-    """What the answer's sentences are chosen against: the sentence that asks, with the query.
-
-    "does that mean it's systemic?" alone has lost the daughter whose spots stayed until she was 16.
-    """
-    asked = query + message if message is not query else query
-    return asked / (np.linalg.norm(asked) or 1.0)
-
-
-def sought(plan: QueryPlan) -> tuple[str, ...]:
-    """The focus words that say which fact is wanted, without the subject's own words.
-
-    "what is the outlook for ASM?": "outlook". Retrieval has found passages on the subject, so
-    among their sentences it is the kind of fact that tells the answer apart.
-    """
-    subject = set(tokenize(" ".join(plan.terms)))
-    rest = tuple(word for word in plan.focus if not set(tokenize(word)) <= subject)
-    return rest or plan.focus
 
 
 FALLBACK_INTENT = "nlu_fallback"  # Rasa's DEFAULT_NLU_FALLBACK_INTENT_NAME

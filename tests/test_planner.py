@@ -264,3 +264,17 @@ def test_what_about_a_population_asks_the_threads_question_about_it() -> None:
     plan = plan_query("what about in children?", [kids], memory)
     assert plan.query == "what about in children? (indolent systemic mastocytosis treated)"
     assert plan.alternatives == ()
+
+
+def test_a_message_about_the_person_is_read_alone_first_then_with_the_thread() -> None:
+    previous = {
+        **last("what is diffuse cutaneous mastocytosis?", "diffuse cutaneous mastocytosis"),
+        "topics": [],
+    }
+    plan = plan_query("what should we avoid doing with her day to day?", [], previous)
+    assert plan.follow_up
+    assert plan.query == "what should we avoid doing with her day to day?"
+    assert plan.alternatives == (
+        "what should we avoid doing with her day to day? (diffuse cutaneous mastocytosis)",
+    )
+    assert "diffuse cutaneous mastocytosis" not in plan.terms  # the person, not the form, goes on
