@@ -26,21 +26,28 @@ def onnx_dir() -> Path:
 
 
 REMEMBERED_TEXTS = 256
+# A call with more texts than this is a corpus being indexed, not queries: never cached.
+MAX_CACHED_CALL = 16
 
 
 class TextEmbedder:
     """Embeds texts into unit-length vectors; the model is loaded once, on `warm_up()`."""
 
-    def __init__(self, model_path: str, batch_size: int = 64) -> None:
+    def __init__(self, model_path: str, batch_size: int = 64, cache_size: int = 0) -> None:
+        """`cache_size`: how many texts' vectors computed here are kept (see `embed`)."""
         if not model_path:
             raise ValueError("model_path must name a local sentence-transformers folder")
         if batch_size <= 0:
             raise ValueError("batch_size must be positive")
+        if cache_size < 0:
+            raise ValueError("cache_size must not be negative")
         self.model_path = model_path
         self.batch_size = batch_size
+        self.cache_size = cache_size
         self._model: Any = None
         self._lock = threading.Lock()
-        # Vectors computed elsewhere with this model (Rasa's NLU), by text; see `remember`.
+        # Vectors by text, least recently used first: computed elsewhere with this model (Rasa's
+        # NLU; see `remember`) or, with a `cache_size`, here.
         self._known: OrderedDict[str, np.ndarray] = OrderedDict()
         self._known_lock = threading.Lock()
 
@@ -107,28 +114,48 @@ class TextEmbedder:
         """Keep a vector of `text` made elsewhere by this model, to give instead of embedding it.
 
         Refused (False) unless `signature` is this embedder's and the vector has its size. The
-        last `REMEMBERED_TEXTS` texts are kept.
+        last `REMEMBERED_TEXTS` texts (or `cache_size`, if more) are kept.
         """
         if signature != self.signature or vector.shape != (self.dimensions,):
             return False
-        with self._known_lock:
-            self._known[text] = vector.astype(np.float32, copy=False)
-            self._known.move_to_end(text)
-            while len(self._known) > REMEMBERED_TEXTS:
-                self._known.popitem(last=False)
+        self._keep({text: vector.astype(np.float32, copy=False)})
         return True
+
+    def _keep(self, vectors: dict[str, np.ndarray]) -> None:
+        with self._known_lock:
+            for text, vector in vectors.items():
+                self._known[text] = vector
+                self._known.move_to_end(text)
+            while len(self._known) > max(REMEMBERED_TEXTS, self.cache_size):
+                self._known.popitem(last=False)
 
     @functools.cached_property
     def dimensions(self) -> int:
         return int(self._embed(["dimensions"]).shape[1])
 
     def embed(self, texts: list[str], show_progress_bar: bool = False) -> np.ndarray:
-        """Return one float32 unit vector per text (rows), so a dot product is a cosine."""
+        """Return one float32 unit vector per text (rows), so a dot product is a cosine.
+
+        A text whose vector is known (remembered, or computed lately with a `cache_size`) is not
+        computed again: a turn's planned readings repeat texts ("what causes it?
+        (mastocytosis)" is searched, then checked for unaddressed words), and so do follow-ups
+        across conversations. The rest are computed in one call; a vector does not depend on
+        the other texts of its call (tests/test_embedding.py).
+        """
+        if not texts or show_progress_bar or len(texts) > MAX_CACHED_CALL:
+            return self._embed(texts, show_progress_bar)
         with self._known_lock:
             known = [self._known.get(text) for text in texts]
-        if texts and all(vector is not None for vector in known):
-            return np.stack(known)
-        return self._embed(texts, show_progress_bar)
+            for text, vector in zip(texts, known, strict=True):
+                if vector is not None:
+                    self._known.move_to_end(text)
+        missing = list(dict.fromkeys(t for t, v in zip(texts, known, strict=True) if v is None))
+        if missing:
+            computed = dict(zip(missing, self._embed(missing), strict=True))
+            if self.cache_size:
+                self._keep({text: vector.copy() for text, vector in computed.items()})
+            known = [computed[t] if v is None else v for t, v in zip(texts, known, strict=True)]
+        return np.stack(known)
 
     def _embed(self, texts: list[str], show_progress_bar: bool = False) -> np.ndarray:
         self.warm_up()

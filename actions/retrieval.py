@@ -33,6 +33,7 @@ INTENT_TOPICS: dict[str, str] = {
 }
 
 MODES = ("hybrid", "dense", "lexical")
+MAX_KEPT_TERMS = 1024  # entity values whose mentions `term_scores` keeps
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,16 @@ class HybridRetriever:
             if columns and all(chunk.section in columns for chunk in index.chunks)
             else None
         )
+        # The example questions grouped by the chunk they belong to, for `dense_scores`.
+        self._by_owner = np.argsort(index.question_owner, kind="stable")
+        self._owners, self._owner_starts = np.unique(
+            index.question_owner[self._by_owner], return_index=True
+        )
+        # What `topic_scores` and `term_scores` computed, by topics and by term: they depend
+        # on the chunks only, and the same few topics and entities come back question after
+        # question.
+        self._topic_boosts: dict[frozenset[str], np.ndarray] = {}
+        self._term_mentions: dict[str, np.ndarray] = {}
         self._bm25 = bm25s.BM25()
         corpus_tokens = [tokenize(chunk.embedding_text()) or ["_"] for chunk in index.chunks]
         self._bm25.index(corpus_tokens, show_progress=False)
@@ -92,7 +103,9 @@ class HybridRetriever:
         dense = self.index.corpus_embeddings @ query_embedding
         if len(self.index.question_embeddings):
             by_question = self.index.question_embeddings @ query_embedding
-            np.maximum.at(dense, self.index.question_owner, by_question)
+            # Each owner's best question (`np.maximum.at`, without its per-element cost).
+            best = np.maximum.reduceat(by_question[self._by_owner], self._owner_starts)
+            dense[self._owners] = np.maximum(dense[self._owners], best)
         return dense
 
     def lexical_scores(self, query: str) -> np.ndarray:
@@ -114,13 +127,19 @@ class HybridRetriever:
 
     def topic_scores(self, topics: Sequence[str]) -> np.ndarray:
         """Full boost when the chunk's primary topic matches, half when a secondary one does."""
+        wanted = frozenset(topics)
+        if wanted not in self._topic_boosts:
+            self._topic_boosts[wanted] = self._topic_boosts_for(wanted)
+        return self._topic_boosts[wanted]
+
+    def _topic_boosts_for(self, wanted: frozenset[str]) -> np.ndarray:
         boosts = np.zeros(len(self.index), dtype=np.float32)
-        wanted = set(topics)
         for row, chunk in enumerate(self.index.chunks):
             if chunk.topics and chunk.topics[0] in wanted:
                 boosts[row] = self.topic_boost
             elif wanted.intersection(chunk.topics):
                 boosts[row] = self.topic_boost / 2
+        boosts.flags.writeable = False  # shared by every later call with these topics
         return boosts
 
     def term_scores(self, terms: Iterable[str]) -> np.ndarray:
@@ -131,10 +150,21 @@ class HybridRetriever:
         """
         boosts = np.zeros(len(self.index), dtype=np.float32)
         for term in {t.lower() for t in terms if t and t.strip()}:
-            mentions = np.array([term in text for text in self._texts])
+            mentions = self._mentions(term)
             if mentions.mean() <= self.max_term_share:
                 boosts += self.term_boost * mentions
         return boosts
+
+    def _mentions(self, term: str) -> np.ndarray:
+        """Which chunks mention `term` (lower case); kept for the next question naming it."""
+        mentions = self._term_mentions.get(term)
+        if mentions is None:
+            mentions = np.array([term in text for text in self._texts])
+            mentions.flags.writeable = False
+            if len(self._term_mentions) >= MAX_KEPT_TERMS:
+                self._term_mentions.clear()
+            self._term_mentions[term] = mentions
+        return mentions
 
     def retrieve(
         self,

@@ -52,7 +52,9 @@ class QuestionAnswerer:
 
     def __init__(self, settings: Settings, embedder: TextEmbedder | None = None) -> None:
         self.settings = settings
-        self.embedder = embedder or TextEmbedder(settings.model_path or default_model_path())
+        self.embedder = embedder or TextEmbedder(
+            settings.model_path or default_model_path(), cache_size=settings.embedding_cache_texts
+        )
         self.index: KnowledgeIndex | None = None
         self.retriever: HybridRetriever | None = None
         self.vocabulary: Vocabulary | None = None

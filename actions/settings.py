@@ -45,6 +45,11 @@ class Settings:
     )
     confident_intent: float = field(default_factory=lambda: _env_float("CONFIDENT_INTENT", 0.8))
     max_answer_sentences: int = field(default_factory=lambda: _env_int("ANSWER_MAX_SENTENCES", 5))
+    # Query texts whose embeddings the action server keeps (1.5 kB each): a follow-up's reading
+    # is often embedded twice in a turn, and common follow-ups recur across conversations.
+    embedding_cache_texts: int = field(
+        default_factory=lambda: _env_int("EMBEDDING_CACHE_TEXTS", 1024)
+    )
 
 
 def load_settings() -> Settings:

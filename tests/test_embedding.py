@@ -99,3 +99,10 @@ def test_the_tokenizer_gives_the_ids_transformers_gives() -> None:
             np.testing.assert_array_equal(
                 np.array([getattr(encoding, field) for encoding in got]), expected[name]
             )
+
+
+def test_a_vector_does_not_depend_on_the_other_texts_of_its_call(onnx_embedder) -> None:
+    # The cache (TextEmbedder.embed) computes only the texts it does not know, in a smaller call.
+    together = onnx_embedder._embed(TEXTS)
+    for text, vector in zip(TEXTS, together, strict=True):
+        np.testing.assert_array_equal(onnx_embedder._embed([text])[0], vector)

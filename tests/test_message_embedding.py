@@ -70,6 +70,25 @@ def test_the_embedder_gives_a_remembered_vector_instead_of_computing_it() -> Non
     assert embedder.computed == ["dimensions", "what causes it? (mastocytosis)"]
 
 
+def test_with_a_cache_each_text_is_computed_once_and_only_the_unknown_ones() -> None:
+    embedder = CountingEmbedder()
+    embedder.cache_size = 2
+    first = embedder.embed(["a", "bb"])
+    again = embedder.embed(["bb", "ccc", "a", "ccc"])
+    assert embedder.computed == ["a", "bb", "ccc"]
+    np.testing.assert_array_equal(again[[2, 0]], first)
+    np.testing.assert_array_equal(again[1], again[3])
+    embedder.embed(["dddd", "eeeee"])  # remembered vectors make room for at least 256 texts
+    assert embedder.embed(["a"]) is not None and embedder.computed[-1] == "eeeee"
+
+
+def test_without_a_cache_computed_vectors_are_not_kept() -> None:
+    embedder = CountingEmbedder()
+    embedder.embed(["what is ISM?"])
+    embedder.embed(["what is ISM?"])
+    assert embedder.computed == ["what is ISM?", "what is ISM?"]
+
+
 @pytest.mark.parametrize(
     ("vector", "model"),
     [(VECTOR, "another-model"), (np.zeros(4, dtype=np.float32), "counting-model")],

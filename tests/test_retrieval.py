@@ -87,3 +87,22 @@ def test_terms_found_almost_everywhere_get_no_boost(knowledge_dir, fake_embedder
     )
     assert not retriever.term_scores(["a"]).any()  # in every chunk's text
     assert retriever.term_scores(["hinge"]).max() == 1.0
+
+
+def test_a_chunk_scores_its_best_example_question_exactly(retriever, fake_embedder) -> None:
+    index = retriever.index
+    for query in ("wash the thing", "how do I clean my gizmo", "widget symptoms"):
+        query_embedding = fake_embedder.embed([query])[0]
+        expected = index.corpus_embeddings @ query_embedding
+        np.maximum.at(expected, index.question_owner, index.question_embeddings @ query_embedding)
+        np.testing.assert_array_equal(retriever.dense_scores(query_embedding), expected)
+
+
+def test_topic_and_term_scores_are_kept_and_stay_the_same(retriever) -> None:
+    topics = retriever.topic_scores(["treatment", "overview"])
+    assert topics.max() == pytest.approx(retriever.topic_boost) and not topics.flags.writeable
+    assert retriever.topic_scores(["overview", "treatment"]) is topics
+    retriever = HybridRetriever(retriever.index, max_term_share=0.5)
+    terms = retriever.term_scores(["hinge"])
+    assert terms.max() > 0
+    np.testing.assert_array_equal(retriever.term_scores(["Hinge", "hinge"]), terms)
