@@ -190,19 +190,22 @@ def plan_query(
         if e.get("entity") in SUBJECT_ENTITIES and e.get("value")
     ]
     if not follow_up or not (thread or previous_subject):
-        subject = " ".join(named) or None
-        thread = question[:MAX_THREAD_CHARS]
-        referent = referent_of(text, entities)
+        # "what can be done to prevent a bad reaction?" after a question on wasp stings stands
+        # alone, and may still mean the stings: the thread's reading is the other one.
+        topics = (last_answer or {}).get("topics") or []
+        anchor = " ".join(w for w in (previous_subject, *topics) if w)
+        in_thread = f"{question} ({anchor})" if anchor and last_answer and not named else None
         return QueryPlan(
             question=question,
             query=question,
-            subject=subject,
+            subject=" ".join(named) or None,
             focus=focus,
-            thread=thread,
+            thread=question[:MAX_THREAD_CHARS],
             follow_up=False,
             terms=terms,
-            referent=referent,
+            referent=referent_of(text, entities),
             mentions=tuple(named_now[-MAX_MENTIONS:]),
+            alternatives=(in_thread,) if in_thread else (),
             asks=asking_sentence(question),
         )
     # "that mutation" leans on the thread's subject; "what about ASM?" names a new one.

@@ -56,6 +56,7 @@ from actions.settings import default_model_path
 from actions.text_classifier import ClassifierConfig, TextClassifier
 from bot import action_call
 from bot.safety import asks_for_a_dose, is_emergency
+from bot.small_talk import SMALL_TALK_INTENTS, is_question_not_small_talk
 
 EMERGENCY_INTENT = "emergency"
 PERSONAL_ADVICE_INTENT = "ask_personal_advice"
@@ -197,6 +198,9 @@ class IntentSafetyNet(_StatelessComponent):
 class ScopeGuard(_StatelessComponent):
     """Makes a question about another disease `out_of_scope`, and one about mastocytosis not.
 
+    A question the classifier took for small talk ("how long would that go on for?" as goodbye,
+    bot/small_talk.py) loses that intent too.
+
     "Best treatment for cancer?" is worded like ask_treatment; without this it would be
     answered with mastocytosis treatment. Only question intents are overridden, so an
     emergency stays an emergency. And "will my symptoms get worse while pregnant?", which the
@@ -214,6 +218,8 @@ class ScopeGuard(_StatelessComponent):
                 override_intent(message, OUT_OF_SCOPE_INTENT)
             elif intent == OUT_OF_SCOPE_INTENT and scope == OURS:
                 exclude_intent(message, OUT_OF_SCOPE_INTENT)
+            elif intent in SMALL_TALK_INTENTS and is_question_not_small_talk(text):
+                exclude_intent(message, intent)
         return messages
 
 

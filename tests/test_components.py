@@ -120,3 +120,19 @@ def test_a_question_asking_for_a_dose_goes_to_the_doctor_whatever_the_classifier
     assert amount.get("intent")["name"] == "ask_personal_advice"
     assert common.get("intent")["name"] == "ask_prevalence"
     assert hello.get("intent")["name"] == "greet"  # only questions are overridden
+
+
+def test_a_question_taken_for_goodbye_loses_the_goodbye() -> None:
+    from bot.components import ScopeGuard
+
+    question = message("how long would that go on for", intent="goodbye")
+    question.set(
+        "intent_ranking",
+        [{"name": "goodbye", "confidence": 0.6}, {"name": "ask_treatment", "confidence": 0.3}],
+    )
+    farewell = message("ok bye then", intent="goodbye")
+    hello = message("how are you doing today", intent="greet")
+    ScopeGuard().process([question, farewell, hello])
+    assert question.get("intent")["name"] == "ask_treatment"
+    assert farewell.get("intent")["name"] == "goodbye"
+    assert hello.get("intent")["name"] == "greet"

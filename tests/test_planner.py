@@ -278,3 +278,13 @@ def test_a_message_about_the_person_is_read_alone_first_then_with_the_thread() -
         "what should we avoid doing with her day to day? (diffuse cutaneous mastocytosis)",
     )
     assert "diffuse cutaneous mastocytosis" not in plan.terms  # the person, not the form, goes on
+
+
+def test_a_question_standing_alone_also_gets_the_threads_reading() -> None:
+    previous = {**last("are wasp stings dangerous?"), "topics": ["wasp", "stings"]}
+    plan = plan_query("what can be done to prevent a bad reaction?", [], previous)
+    assert not plan.follow_up and plan.query == "what can be done to prevent a bad reaction?"
+    assert plan.alternatives == ("what can be done to prevent a bad reaction? (wasp stings)",)
+    # One that names its own subject does not.
+    ism = {"entity": "form", "value": "ISM", "start": 15, "end": 18}
+    assert plan_query("what is life in ISM like?", [ism], previous).alternatives == ()
