@@ -175,6 +175,9 @@ def plan_query(
     thread = str((last_answer or {}).get("thread") or (last_answer or {}).get("question") or "")
     # The subject named long ago counts only when nothing has been answered since: after "what
     # causes mastocytosis?", "is it inherited?" is about mastocytosis, not an earlier ISM.
+    # The slots already hold this message's own entities: a subject it names is not an earlier one.
+    if remembered_subject in named:
+        remembered_subject = None
     previous_subject = (last_answer or {}).get("subject") if last_answer else remembered_subject
     # A question that names its own subject stands alone, unless it points back ("how many
     # adults with SM have that mutation?") or asks the last question again ("what about ASM?").

@@ -288,3 +288,12 @@ def test_a_question_standing_alone_also_gets_the_threads_reading() -> None:
     # One that names its own subject does not.
     ism = {"entity": "form", "value": "ISM", "start": 15, "end": 18}
     assert plan_query("what is life in ISM like?", [ism], previous).alternatives == ()
+
+
+def test_the_subject_a_first_message_names_is_not_an_earlier_subject() -> None:
+    # Rasa fills the form slot from this very message before the action runs.
+    text = "my haematologist says i need a biopsy for suspected SM. why cant they do a blood test?"
+    sm = {"entity": "form", "value": "systemic mastocytosis", "start": 52, "end": 54}
+    plan = plan_query(text, [sm], None, remembered_subject="systemic mastocytosis")
+    assert not plan.follow_up
+    assert plan.query == text.replace("SM", "systemic mastocytosis")
