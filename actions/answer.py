@@ -16,7 +16,7 @@ import numpy as np
 
 from actions.answerability import ABSTAINED, ANSWERED, PARTIAL, Assessment
 from actions.retrieval import Hit
-from actions.words import tokenize
+from actions.words import stems_of, tokenize
 
 # Between an answer and its sources: a paragraph break in Markdown, but not the "\n\n" on which
 # Rasa's output channels split a reply into separate messages (sources stay with their answer).
@@ -108,14 +108,14 @@ def candidate_sentences(
     for rank, hit in enumerate(passage_hits(hits)):
         sentences, embeddings = sentences_of(hit)
         # The heading says what the whole passage is about ("Outlook for advanced ...").
-        heading = focus_stems & set(tokenize(hit.chunk.heading))
+        heading = focus_stems & stems_of(hit.chunk.heading)
         cosines = embeddings @ query_embedding if len(embeddings) else [hit.dense] * len(sentences)
         for position, (sentence, cosine) in enumerate(zip(sentences, cosines, strict=True)):
             key = _normalise(sentence)
             if key in seen:
                 continue
             seen.add(key)
-            named = focus_stems & set(tokenize(sentence))
+            named = focus_stems & stems_of(sentence)
             overlap = (len(named) + HEADING_SHARE * len(heading - named)) / max(len(focus_stems), 1)
             score = float(cosine) + FOCUS_WEIGHT * overlap - RANK_PENALTY * rank
             if off_subject is not None and off_subject(sentence):

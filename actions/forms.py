@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -28,6 +29,8 @@ class FormNames:
             if phrases
             else None
         )
+        # Every answer checks the same knowledge sentences again: remember what they name.
+        self._named_in_order = lru_cache(maxsize=8192)(self._find)
 
     @classmethod
     def from_nlu(cls, nlu_dir: Path, kind: str = FORM) -> FormNames:
@@ -37,12 +40,15 @@ class FormNames:
     def named_in(self, text: str) -> set[str]:
         return set(self.named_in_order(text))
 
-    def named_in_order(self, text: str) -> list[str]:
+    def named_in_order(self, text: str) -> tuple[str, ...]:
         """The canonical names found in `text`, each once, in the order they first appear."""
+        return self._named_in_order(text)
+
+    def _find(self, text: str) -> tuple[str, ...]:
         if self._pattern is None:
-            return []
+            return ()
         found = (self.canonical[m.group(0).lower()] for m in self._pattern.finditer(text))
-        return list(dict.fromkeys(found))
+        return tuple(dict.fromkeys(found))
 
     def off_subject(self, asked: Iterable[str], text: str) -> bool:
         """True if `text` names forms, and none of them is or contains a form that was asked about.

@@ -14,7 +14,7 @@ import numpy as np
 
 from actions.planner import QueryPlan
 from actions.retrieval import Hit
-from actions.words import tokenize
+from actions.words import stems_of, tokenize
 
 FOCUS_PASSAGE_WEIGHT = 0.05  # per share of the follow-up's focus words a passage uses
 
@@ -31,7 +31,7 @@ def addressing_first(hits: list[Hit], focus: Iterable[str]) -> list[Hit]:
         return hits
 
     def share(hit: Hit) -> float:
-        words = set(tokenize(f"{hit.chunk.heading} {hit.chunk.text}"))
+        words = stems_of(hit.chunk.heading) | stems_of(hit.chunk.text)
         return len(stems & words) / len(stems)
 
     scored = [replace(h, score=h.score + FOCUS_PASSAGE_WEIGHT * share(h)) for h in hits]

@@ -7,6 +7,7 @@ use them without loading it.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 TOKEN = re.compile(r"[a-z0-9]+")
 STOPWORDS = frozenset(
@@ -29,3 +30,13 @@ def stem(token: str) -> str:
 
 def tokenize(text: str) -> list[str]:
     return [stem(token) for token in TOKEN.findall(text.lower()) if token not in STOPWORDS]
+
+
+@lru_cache(maxsize=16384)
+def stems_of(text: str) -> frozenset[str]:
+    """The set of `tokenize(text)`, remembered.
+
+    The knowledge's sentences and passages are read again for every answer, and there are a few
+    thousand of them.
+    """
+    return frozenset(tokenize(text))

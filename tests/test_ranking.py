@@ -36,3 +36,11 @@ def test_sought_leaves_out_the_subjects_own_words() -> None:
     text = "what is the outlook for smouldering mastocytosis?"
     ssm = {"entity": "form", "value": "smouldering mastocytosis", "start": 24, "end": 48}
     assert sought(plan_query(text, [ssm])) == ("outlook",)
+
+
+def test_remembered_stems_are_the_tokenizers() -> None:
+    from actions.words import stems_of, tokenize
+
+    text = "Blisters can form after rubbing, heat, bathing or infections."
+    assert stems_of(text) == frozenset(tokenize(text))
+    assert stems_of(text) is stems_of(text)  # computed once
