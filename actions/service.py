@@ -38,6 +38,8 @@ logger = logging.getLogger(__name__)
 # A focus word whose removal makes the question this much more like the passage is one the
 # passage does not address (on the retrieval benchmark, 1 of 82 candidate words falls below).
 FOREIGN_WORD = -0.05
+# A standalone question whose best passage is this close is not read with the thread as well.
+CLEAR_MATCH = 0.7
 READING_MARGIN = 0.03  # how much better a follow-up's reading without its thread must answer it
 # What a later "it" may stand for besides the thread's subject: the tests, drugs and conditions
 # the opening sentences of the answer name ("does it hurt?" after "how is SM confirmed?"). Such a
@@ -214,6 +216,9 @@ class QuestionAnswerer:
         asks = plan.asks or plan.question
         message = embedding if asks == plan.query else self.embedder.embed([asks])[0]
         others = [(r, None) for r in plan.alternatives] + list(plan.named_readings)
+        # A question that stands alone and found a close passage needs no reading of the thread.
+        if hits and not plan.follow_up and hits[0].dense >= CLEAR_MATCH:
+            others = []
         if not others or not hits:
             similarity = hits[0].dense if hits else 0.0
             return plan.query, None, hits, asked_embedding(embedding, message), similarity

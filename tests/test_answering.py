@@ -176,3 +176,19 @@ def test_a_follow_up_about_the_subject_is_not_the_subjects_definition_again(serv
 def test_the_person_asked_about_is_never_the_missing_part(service, text) -> None:
     (answer,) = converse(service, [(text, [], "ask_symptoms")])
     assert answer.missing == ""
+
+
+def test_a_clear_standalone_question_is_not_also_read_with_the_thread(service, monkeypatch) -> None:
+    calls = []
+    search = service._retrieve
+    monkeypatch.setattr(service, "_retrieve", lambda *a, **k: calls.append(a[0]) or search(*a, **k))
+    previous = {
+        "question": "are wasp stings dangerous?",
+        "thread": "are wasp stings dangerous?",
+        "subject": None,
+        "topics": ["wasp", "stings"],
+    }
+    clear = plan_query("what is mastocytosis?", [], previous)
+    assert clear.alternatives  # there is a reading with the thread ...
+    service.answer(clear, "ask_what_is", 0.95)
+    assert calls == ["what is mastocytosis?"]  # ... but the passage found first is close enough
