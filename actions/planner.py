@@ -16,8 +16,14 @@ Follow-ups lean on the *thread*: the last question that stood on its own.
 - "what about X?" / "and in children?" asks that question again about X;
 - a follow-up with a topic of its own ("can I still do sport with it?") also gets a reading
   without the thread, which the service keeps if it answers the message better;
+- "it" may also be a test, drug or condition the last answer named ("does it hurt?" after an
+  answer on how SM is confirmed is also read as "does bone marrow biopsy hurt?");
+- a message about the person already discussed ("what should we avoid doing with her?") is read
+  alone first, with the thread's reading as the other one;
 - a question that stands on its own (it names mastocytosis or a subject of its own, or is long
-  enough to make sense alone) starts a new thread and drops the old subject.
+  enough to make sense alone) starts a new thread and drops the old subject; without a subject
+  of its own it also gets the thread's reading ("what can be done to prevent a bad reaction?"
+  after wasp stings).
 
 actions/thread.py's `remember` gives what the next message's plan needs of an answered one (the
 `last_answer` slot).
@@ -163,8 +169,8 @@ def plan_query(
         text: the question (cleaned).
         entities: the NLU's entities of `text`.
         last_answer: what the last answer was about (`remember`'s thread, subject, referent,
-            mentions and topics, and the action's `chunks`; older conversations stored only
-            `question` and `subject`); None at the start of a conversation.
+            mentions, topics and named things, and the action's `chunks`; older conversations
+            stored only `question` and `subject`); None at the start of a conversation.
         remembered_subject: the form, gene or drug named last in the conversation.
         spell_out: write entities as their canonical values (False for a pressed button's text,
             whose entities do not index it).

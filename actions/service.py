@@ -187,7 +187,7 @@ class QuestionAnswerer:
         return replace(answer, query=query, referent=referent, names=self._names(plan, chosen))
 
     def _names(self, plan: QueryPlan, chosen: list[Candidate]) -> tuple[str, ...]:
-        """The tests, drugs, conditions and genes the answer opens with, other than its subject."""
+        """The tests, drugs and conditions the answer opens with, other than its subject."""
         opening = " ".join(c.sentence for c in chosen[:OPENING_SENTENCES])
         asked = f"{plan.question} {plan.subject or ''}".lower()
         found = (n for kind in self.things.values() for n in kind.named_in_order(opening))
