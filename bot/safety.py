@@ -100,7 +100,9 @@ def is_emergency(text: str) -> bool:
 # A dose or an amount to take: never answered with a number, whatever the NLU model thinks
 # ("what dose of avapritinib do people with ISM take?" is worded like a treatment question).
 DOSE = re.compile(
-    r"\b(?:doses?|dosage|dosing|milligrams?|mgs?|micrograms?)\b"
+    # "what dose darier's sign mean": "dose" typed for "does", followed by what it asks to mean
+    r"\bdose\b(?:(?= of\b)|(?!(?:\s+[\w']+){1,4}\s+(?:mean|meen|look|looks|work|happen|cause)\b))"
+    r"|\b(?:doses|dosage|dosing|milligrams?|mgs?|micrograms?)\b"
     r"|\bhow (?:much|many) (?:\w+ ){0,3}(?:should|do|does|can|could|to|would|must) "
     r"(?:\w+ ){0,3}(?:take|give|have|use|be on)\b",
     re.IGNORECASE,

@@ -78,6 +78,9 @@ def test_questions_about_anaphylaxis_are_not(text: str) -> None:
         ("how many tablets do I need to take", True),
         ("is 20 mg a lot", True),
         ("how many people have mastocytosis", False),
+        ("what dose dariers sign meen", False),  # "dose" typed for "does"
+        ("what dose of cetirizine does a child need to look better", True),
+        ("is my dose too high", True),
         ("how much does avapritinib cost", False),
         ("how much alcohol can I drink", False),
         ("what is a normal tryptase level", False),
