@@ -16,7 +16,7 @@ A third case needs the conversation: a message the NLU calls out of scope but th
 the last answer ("what about food?" after triggers, "what can we do at home to make her skin
 less bad?"), names no other condition and shares a word with the knowledge base is a follow-up.
 
-`decide_scope` holds all three rules. The NLU pipeline (bot/components.py's ScopeGuard, after
+`decide_scope` holds all three rules. The NLU pipeline (bot/intent_guards.py's ScopeGuard, after
 entity extraction) calls it without the conversation; `action_out_of_scope` calls it with it.
 """
 

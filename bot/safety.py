@@ -1,9 +1,9 @@
 """Recognise a message describing anaphylaxis happening now, or asking for a dose.
 
 A keyword safety net behind the `emergency` intent, applied in the NLU pipeline by
-bot/components.py's IntentSafetyNet. The patterns want signs in the present ("my throat is closing",
-"she's not breathing", "I'm having anaphylaxis") so that questions *about* anaphylaxis ("what are
-the signs of anaphylaxis?") are still answered as questions.
+bot/intent_guards.py's IntentSafetyNet. The patterns want signs in the present ("my throat is
+closing", "she's not breathing", "I'm having anaphylaxis") so that questions *about* anaphylaxis
+("what are the signs of anaphylaxis?") are still answered as questions.
 """
 
 from __future__ import annotations

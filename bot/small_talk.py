@@ -3,7 +3,7 @@
 "how long would that go on for?" shares "go" and "for" with "gotta go" and "bye for now", and
 the classifier can call it goodbye; the assistant would then say goodbye to someone who asked a
 question. A message that opens like a question and has a few words of its own is not small
-talk, whatever the classifier's score: bot/components.py's ScopeGuard takes the small-talk
+talk, whatever the classifier's score: bot/intent_guards.py's ScopeGuard takes the small-talk
 intent out of its ranking, and the next intent (usually a question intent) answers it.
 """
 

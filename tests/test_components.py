@@ -2,7 +2,8 @@
 
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.components import IntentSafetyNet, MessageCleaner, SentenceEmbeddingFeaturizer
+from bot.components import MessageCleaner, SentenceEmbeddingFeaturizer
+from bot.intent_guards import IntentSafetyNet
 
 
 def message(text: str, intent: str = "ask_anaphylaxis") -> Message:
@@ -72,7 +73,10 @@ def test_the_nlu_components_do_not_load_the_retrieval_stack() -> None:
     import subprocess
     import sys
 
-    code = "import sys, bot.components; print(sorted(m for m in sys.modules if 'actions' in m))"
+    code = (
+        "import sys, bot.components, bot.intent_guards; "
+        "print(sorted(m for m in sys.modules if 'actions' in m))"
+    )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     for heavy in ("actions.service", "actions.retrieval", "actions.index", "actions.answer"):
         assert f"'{heavy}'" not in run.stdout
@@ -123,7 +127,7 @@ def test_a_question_asking_for_a_dose_goes_to_the_doctor_whatever_the_classifier
 
 
 def test_a_question_taken_for_goodbye_loses_the_goodbye() -> None:
-    from bot.components import ScopeGuard
+    from bot.intent_guards import ScopeGuard
 
     question = message("how long would that go on for", intent="goodbye")
     question.set(

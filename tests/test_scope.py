@@ -11,7 +11,7 @@ from actions.scope import (
     is_about_another_condition,
     is_about_mastocytosis,
 )
-from bot.components import ScopeGuard
+from bot.intent_guards import ScopeGuard
 
 
 @pytest.mark.parametrize(
