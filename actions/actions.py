@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -113,10 +114,34 @@ class ActionAnswerQuestion(Action):
             events.append(SlotSet(SLOT_UNANSWERED, unanswered_record(plan.question, answer)))
         return events
 
+    async def answer_as_follow_up(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: dict[str, Any],
+        keep: Callable[[dict[str, Any]], bool],
+    ) -> list[dict[str, Any]] | None:
+        """Answer the message as a question, and say it only if an event passes `keep`.
+
+        For actions whose intent is not a question ("give me some examples", "what about
+        food?") but whose message may follow up the last answer; None if nothing was said.
+        """
+        answered = CollectingDispatcher()
+        events = await ActionAnswerQuestion.run(self, answered, tracker, domain)
+        if not any(keep(event) for event in events):
+            return None
+        dispatcher.messages.extend(answered.messages)
+        return events
+
+
+def answers(event: dict[str, Any]) -> bool:
+    """An answer (the event that remembers it for follow-ups)."""
+    return event.get("name") == SLOT_LAST_ANSWER
+
 
 def names_a_gap_or_answers(event: dict[str, Any]) -> bool:
     """An answer, or a statement of what exactly the knowledge base lacks."""
-    if event.get("name") == SLOT_LAST_ANSWER:
+    if answers(event):
         return True
     return event.get("name") == SLOT_UNANSWERED and bool((event.get("value") or {}).get("missing"))
 
@@ -211,10 +236,8 @@ class ActionShowTopics(ActionAnswerQuestion):
     ) -> list[dict[str, Any]]:
         text = clean_text(tracker.latest_message.get("text") or "")
         if tracker.get_slot(SLOT_LAST_ANSWER) and asks_about_the_last_answer(text):
-            answered = CollectingDispatcher()
-            events = await super().run(answered, tracker, domain)
-            if any(event.get("name") == SLOT_LAST_ANSWER for event in events):
-                dispatcher.messages.extend(answered.messages)
+            events = await self.answer_as_follow_up(dispatcher, tracker, domain, answers)
+            if events is not None:
                 return events
         dispatcher.utter_message(response="utter_capabilities", buttons=topic_menu_buttons())
         return []
@@ -250,10 +273,10 @@ class ActionOutOfScope(ActionAnswerQuestion):
             knows_words=lambda t: service.knows_words(t) or unknowable_kind(t) is not None,
         )
         if scope == FOLLOW_UP:
-            answered = CollectingDispatcher()
-            events = await super().run(answered, tracker, domain)
-            if any(names_a_gap_or_answers(event) for event in events):
-                dispatcher.messages.extend(answered.messages)
+            events = await self.answer_as_follow_up(
+                dispatcher, tracker, domain, names_a_gap_or_answers
+            )
+            if events is not None:
                 return events
         dispatcher.utter_message(response="utter_out_of_scope")
         return []

@@ -166,10 +166,11 @@ class QuestionAnswerer:
             return abstain([])
         assert self.vocabulary is not None
         hits = not_again(hits, plan.said)
+        wanted = sought(plan)
         if plan.follow_up:
-            hits = addressing_first(hits, sought(plan))
+            hits = addressing_first(hits, wanted)
         candidates = candidate_sentences(
-            hits, self.sentences_of, asked, sought(plan), self._off_subject(plan)
+            hits, self.sentences_of, asked, wanted, self._off_subject(plan)
         )
         chosen = choose_sentences(candidates, self.settings.max_answer_sentences)
         assessment = assess(
@@ -181,7 +182,7 @@ class QuestionAnswerer:
             vocabulary=self.vocabulary,
             has_subject=bool(plan.subject),
             generic=GENERIC,
-            unaddressed=self._unaddressed(plan, chosen),
+            unaddressed=self._unaddressed(plan, wanted, chosen),
         )
         answer = compose_answer(chosen, assessment, plan.subject or "", hits)
         return replace(answer, query=query, referent=referent, names=self._names(plan, chosen))
@@ -242,17 +243,20 @@ class QuestionAnswerer:
         similarity = max(h.dense for *_, found, _ in readings for h in found if h.chunk.id == top)
         return query, referent, hits, asked_embedding(embedding, message), similarity
 
-    def _unaddressed(self, plan: QueryPlan, chosen: list[Candidate]) -> list[str]:
-        """Focus words the knowledge never uses and the chosen sentences do not address.
+    def _unaddressed(
+        self, plan: QueryPlan, wanted: tuple[str, ...], chosen: list[Candidate]
+    ) -> list[str]:
+        """Words of `wanted` that the knowledge never uses and the chosen sentences do not address.
 
-        A word is not addressed when the question without it is *more* like the best of the
-        chosen sentences than with it (by `FOREIGN_WORD`): they matched the rest of the
-        question. "does mastocytosis cause hair loss?" matches the sentences on skin symptoms
-        better without "hair". Misspellings and words the files use are never candidates; the
-        check costs one embedding per candidate word.
+        `wanted` are the plan's sought focus words. A word is not addressed when the question
+        without it is *more* like the best of the chosen sentences than with it (by
+        `FOREIGN_WORD`): they matched the rest of the question. "does mastocytosis cause hair
+        loss?" matches the sentences on skin symptoms better without "hair". Misspellings and
+        words the files use are never candidates; the check costs one embedding per candidate
+        word.
         """
         assert self.vocabulary is not None
-        words = [w for w in self.vocabulary.unwritten(sought(plan)) if w.lower() not in PEOPLE]
+        words = [w for w in self.vocabulary.unwritten(wanted) if w.lower() not in PEOPLE]
         if not words or not chosen:
             return []
         sentences = np.vstack([self.sentences_of(c.hit)[1][c.position] for c in chosen])
