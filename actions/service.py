@@ -288,6 +288,8 @@ class QuestionAnswerer:
 
 
 FALLBACK_INTENT = "nlu_fallback"  # Rasa's DEFAULT_NLU_FALLBACK_INTENT_NAME
+# Set by bot/intent_guards.py, not classified: no hint of the topic.
+GUARD_INTENTS = (FALLBACK_INTENT, "emergency_with_question")
 
 
 def retrieval_intent(parse_data: dict[str, Any]) -> tuple[str | None, float]:
@@ -297,7 +299,7 @@ def retrieval_intent(parse_data: dict[str, Any]) -> tuple[str | None, float]:
     best hint of the topic that retrieval has.
     """
     ranking = parse_data.get("intent_ranking") or [parse_data.get("intent") or {}]
-    best = next((i for i in ranking if i.get("name") != FALLBACK_INTENT), {})
+    best = next((i for i in ranking if i.get("name") not in GUARD_INTENTS), {})
     return best.get("name"), float(best.get("confidence") or 0.0)
 
 

@@ -24,10 +24,12 @@ from rasa.shared.nlu.training_data.message import Message
 from actions.sanitize import is_empty_message
 from actions.scope import OTHER, OURS, decide_scope, domain_entity_types
 from bot.components import StatelessComponent
-from bot.safety import asks_for_a_dose, is_emergency
+from bot.safety import asks_beyond_the_emergency, asks_for_a_dose, is_emergency
 from bot.small_talk import SMALL_TALK_INTENTS, is_question_not_small_talk
 
 EMERGENCY_INTENT = "emergency"
+# An emergency told with a history and a question of its own: the steps, then the answer.
+EMERGENCY_WITH_QUESTION_INTENT = "emergency_with_question"
 PERSONAL_ADVICE_INTENT = "ask_personal_advice"
 OUT_OF_SCOPE_INTENT = "out_of_scope"
 
@@ -36,17 +38,21 @@ OUT_OF_SCOPE_INTENT = "out_of_scope"
 class IntentSafetyNet(StatelessComponent):
     """Overrides the classifier for emergencies, doses and empty messages.
 
-    `emergency` when the text matches bot/safety.py's patterns; `ask_personal_advice` for a
-    question that asks for a dose (answered by "ask your doctor", then general information only);
-    `nlu_fallback` when there is no text, so the assistant asks for a question instead of staying
-    silent. Place it after the intent classifier and before the FallbackClassifier.
+    `emergency` when the text matches bot/safety.py's patterns (`emergency_with_question` when it
+    also tells a history and asks a question of its own: the steps come first, then the answer);
+    `ask_personal_advice` for a question that asks for a dose (answered by "ask your doctor", then
+    general information only); `nlu_fallback` when there is no text, so the assistant asks for a
+    question instead of staying silent. Place it after the intent classifier and before the
+    FallbackClassifier.
     """
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             text = message.get(TEXT) or ""
             intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY) or ""
-            if is_emergency(text):
+            if asks_beyond_the_emergency(text):
+                override_intent(message, EMERGENCY_WITH_QUESTION_INTENT)
+            elif is_emergency(text):
                 override_intent(message, EMERGENCY_INTENT)
             elif asks_for_a_dose(text) and intent.startswith("ask_"):
                 override_intent(message, PERSONAL_ADVICE_INTENT)

@@ -13,7 +13,9 @@ import re
 # Someone, a child too: who a sign is about.
 _SOMEONE = (
     r"\b(?:i|i'?m|we|he|she|they|he'?s|she'?s|they'?re|baby|babies|child|kid|toddler|son|"
-    r"daughter|boy|girl|husband|wife|partner|mum|mom|dad|friend)\b"
+    r"daughter|boy|girl|husband|wife|partner|mum|mom|dad|friend|infant|newborn|little one|"
+    r"(?:year|month|week)s?[- ]old|grandson|granddaughter|brother|sister|nephew|niece|patient|"
+    r"person|man|woman|pupil|student)\b"
 )
 # Body parts that collapse without anyone collapsing ("my vertebra has collapsed").
 _NOT_A_PERSON = r"(?:vertebra\w*|bones?|spine|lungs?|veins?|back|hips?|disc)\b"
@@ -64,7 +66,14 @@ FLOPPY = re.compile(
     _SOMEONE
     + r"(?: "
     + _BECOMES
-    + r"){0,3} (?:pale,? and |pale,? )?(?:floppy|limp|unresponsive)\b",
+    + r"){0,3} (?:pale,? and |pale,? )?(?:floppy|limp|unresponsive)\b"
+    # with words between ("my 2 year old with mastocytosis just went really pale and floppy"),
+    # but not "walks with a limp"
+    + r"|"
+    + _SOMEONE
+    + r"[^.?!]{0,60}?\b(?:gone|went|go|goes|going|is|'s|was|became|becomes|turned|turning|seems|"
+    r"looks|feels)\b(?:\s+(?:very|really|so|all|suddenly|completely|quite))*\s+"
+    r"(?:pale,? and |pale,? )?(?:floppy|limp|unresponsive)\b",
     re.IGNORECASE,
 )
 # Drowsy, pale, collapsing or fainting together with flushing or vomiting: anaphylaxis until
@@ -88,6 +97,17 @@ PAST_EVENT = re.compile(
 )
 
 
+# A history told before a question ("I fainted twice after wasp stings ... why do they need a bone
+# marrow biopsy?"): said as a count, a span of time or "before", not as what is happening now.
+HISTORY = re.compile(
+    r"\b(?:twice|(?:two|three|four|five|several|a few|a couple of|many|multiple|\d+) times|"
+    r"years of|history of|before|previously|in the past|(?:has|have|'ve) had)\b",
+    re.IGNORECASE,
+)
+_SENTENCE_END = re.compile(r"(?<=[.?!])\s+|\n+")
+MIN_QUESTION_WORDS = 4
+
+
 def is_emergency(text: str) -> bool:
     """True if the text describes signs of anaphylaxis happening now."""
     if FLOPPY.search(text) or (STATE.search(text) and FLUSHING_OR_VOMITING.search(text)):
@@ -95,6 +115,23 @@ def is_emergency(text: str) -> bool:
     if any(pattern.search(text) for pattern in VITAL_SIGNS):
         return True
     return not PAST_EVENT.search(text) and any(pattern.search(text) for pattern in OTHER_SIGNS)
+
+
+def asks_beyond_the_emergency(text: str) -> bool:
+    """True if an emergency message also tells a history and asks a question of its own.
+
+    "years of flushing and I fainted twice after wasp stings. why do they need bone marrow when
+    they already have a blood test?" gets the emergency steps first (collapse and fainting are
+    never cancelled by past-time words) and then an answer to its question. The question must
+    be a sentence of at least four words that names no sign itself.
+    """
+    if not is_emergency(text) or not (HISTORY.search(text) or PAST_EVENT.search(text)):
+        return False
+    questions = [s for s in _SENTENCE_END.split(text.strip()) if s.rstrip().endswith("?")]
+    if not questions:
+        return False
+    asked = questions[-1]
+    return len(re.findall(r"[\w']+", asked)) >= MIN_QUESTION_WORDS and not is_emergency(asked)
 
 
 # A dose or an amount to take: never answered with a number, whatever the NLU model thinks

@@ -2,6 +2,7 @@
 
 from rasa.shared.nlu.training_data.message import Message
 
+from actions.service import retrieval_intent
 from bot.components import MessageCleaner, SentenceEmbeddingFeaturizer
 from bot.intent_guards import IntentSafetyNet
 
@@ -23,6 +24,18 @@ def test_safety_net_overrides_the_classifier_for_signs_happening_now() -> None:
     assert urgent.get("intent") == {"name": "emergency", "confidence": 1.0}
     assert [i["name"] for i in urgent.get("intent_ranking")] == ["emergency", "ask_anaphylaxis"]
     assert question.get("intent")["name"] == "ask_anaphylaxis"
+
+
+def test_an_emergency_told_with_a_history_and_a_question_is_both() -> None:
+    told = message(
+        "years of flushing and I fainted twice after wasp stings. my allergist wants a bone "
+        "marrow biopsy. why do they need bone marrow when they have a blood test?",
+        intent="ask_diagnosis",
+    )
+    IntentSafetyNet().process([told])
+    assert told.get("intent") == {"name": "emergency_with_question", "confidence": 1.0}
+    # The classifier's reading stays next in the ranking, as the hint of the question's topic.
+    assert retrieval_intent(told.as_dict()) == ("ask_diagnosis", 0.45)
 
 
 def test_featurizer_adds_one_sentence_vector_per_message(fake_embedder) -> None:

@@ -55,11 +55,14 @@ def test_an_admitted_gap_is_not_a_wrong_answer() -> None:
     assert not answered_fully("Sorry, I can only help with questions about mastocytosis.")
 
 
+WRITTEN_BLIND = ("blind", "dev", "dev2", "dev3")
+
+
 @pytest.mark.parametrize("name", ANSWER_SETS)
 def test_the_held_out_conversations_are_well_formed(name: str) -> None:
     conversations = load_conversations(ANSWER_SETS[name])
     assert len(conversations) >= 50
-    if name not in ("blind", "dev", "dev2", "dev3"):  # the blind sets name their categories their own way
+    if name not in WRITTEN_BLIND:  # the blind sets name their categories their own way
         assert {c["category"] for c in conversations} >= CATEGORIES
     for conversation in conversations:
         assert conversation["turns"], conversation["id"]

@@ -1,6 +1,6 @@
 import pytest
 
-from bot.safety import asks_for_a_dose, is_emergency
+from bot.safety import asks_beyond_the_emergency, asks_for_a_dose, is_emergency
 
 
 @pytest.mark.parametrize(
@@ -35,6 +35,9 @@ from bot.safety import asks_for_a_dose, is_emergency
         "my wife has mastocytosis, she got stung 5 minutes ago and has collapsed on the patio",
         "my son ate a nut and is collapsing",
         "my dad just collapsed",
+        # Words between the child and the sign (dev3).
+        "my 2 year old with mastocytosis just went really pale and floppy after his bath",
+        "our little one with the spots has gone completely limp",
     ],
 )
 def test_signs_happening_now_are_emergencies(text: str) -> None:
@@ -64,6 +67,8 @@ def test_signs_happening_now_are_emergencies(text: str) -> None:
         "my bones have collapsed in my spine, is that the mastocytosis?",
         "I have osteoporosis and my spine has collapsed",
         "can mastocytosis make you collapse?",
+        "my son with UP walks with a limp since he hurt his knee",
+        "is a floppy baby a sign of anaphylaxis?",
     ],
 )
 def test_questions_about_anaphylaxis_are_not(text: str) -> None:
@@ -88,3 +93,25 @@ def test_questions_about_anaphylaxis_are_not(text: str) -> None:
 )
 def test_a_question_asking_for_a_dose(text: str, dose: bool) -> None:
     assert asks_for_a_dose(text) is dose
+
+
+@pytest.mark.parametrize(
+    ("text", "asks_too"),
+    [
+        # A history, then a question of its own: the steps first, then the answer.
+        (
+            "hi, 52F here. years of flushing, diarrhea and I fainted twice after wasp stings. "
+            "why do they need bone marrow when they already have a blood test?",
+            True,
+        ),
+        ("my husband collapsed last summer after a sting. should he carry two pens now?", True),
+        # Happening now, or no question of its own: the steps alone.
+        ("I can't breathe, this happened once before", False),
+        ("my throat is closing, what should I do?", False),
+        ("my throat is swelling like last time, should i use my epipen?", False),
+        ("he fainted twice before. now he can't breathe, what do I do?", False),
+        ("what is anaphylaxis? I fainted twice before.", False),  # not an emergency at all
+    ],
+)
+def test_an_emergency_that_also_asks_a_question(text: str, asks_too: bool) -> None:
+    assert asks_beyond_the_emergency(text) is asks_too
