@@ -22,7 +22,15 @@ STOPWORDS = frozenset(
 
 def stem(token: str) -> str:
     """A deliberately small stemmer: enough to match plurals and common verb endings."""
-    for suffix, replacement in (("ies", "y"), ("sses", "ss"), ("ing", ""), ("ed", ""), ("s", "")):
+    for suffix, replacement in (
+        ("ies", "y"),
+        ("sses", "ss"),
+        ("ing", ""),
+        ("ed", ""),
+        ("es", ""),
+        ("s", ""),
+        ("e", ""),  # "expire" and "expired", "cause" and "caused" share a stem
+    ):
         if token.endswith(suffix) and len(token) - len(suffix) >= 3:
             return token[: -len(suffix)] + replacement
     return token

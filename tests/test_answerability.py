@@ -187,6 +187,13 @@ def test_unwritten_words_are_those_the_files_never_use_nor_misspell() -> None:
     ]
 
 
+def test_a_word_is_written_in_any_of_its_forms() -> None:
+    vocabulary = Vocabulary(["expired"], [], written=["expiry", "expired"])
+    # "do they expire?" after an answer on auto-injectors: "expire" and "expired" share a stem
+    assert vocabulary.writes("do they expire")
+    assert not vocabulary.writes("what about football")
+
+
 def test_a_word_the_passage_does_not_address_is_missing_however_close_it_is(vocabulary) -> None:
     message = "can quercetin help my dog?"
     focus = focus_words(message)

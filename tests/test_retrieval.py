@@ -22,6 +22,9 @@ def test_tokenize_drops_stopwords_and_stems() -> None:
     assert tokenize("What are the Symptoms of widgets?") == ["symptom", "widget"]
     assert stem("allergies") == "allergy"
     assert stem("is") == "is"
+    # a verb's forms and a noun with its plural share one stem
+    assert stem("expire") == stem("expired") == stem("expires")
+    assert stem("itches") == stem("itch") and stem("vaccines") == stem("vaccine")
 
 
 def test_finds_the_passage_that_answers(retriever, fake_embedder) -> None:
