@@ -34,7 +34,8 @@ GENERIC = frozenset(
     diagnosed diagnosis doctor doctors dr gp specialist i'm i've it's can't don't doesn't isn't
     im ive dont cant wont would've kind kinds type types sort does did done happen happens
     derm derms haem heme haematologist ped peds paeds dx hx rx tx tbh lol pls plz asap lvl
-    u ur r ya yeah yep nope cos coz bc gonna wanna gotta kinda
+    u ur r ya yeah yep nope cos coz bc gonna wanna gotta kinda thats whats theyre shes hes
+    doesnt isnt arent wasnt werent didnt couldnt shouldnt wouldnt youre weve theres hows whos
     """.split()
 )
 # The people a question is about ("my wife is anxious"): who asks, never what is missing.
@@ -57,7 +58,8 @@ ATTRIBUTES = frozenset(
     common rare inherit inherited genetic test tested check checked diagnose diagnosed symptom
     sign cause mean worse better progress spread contagious remove removed go away grow out
     fade happen differ difference same type form start stop approved available next else
-    level high low normal result rule ruled raise raised count
+    level high low normal result rule ruled raise raised count strong stronger enough help helps
+    effective step
     """.split()
 )
 ATTRIBUTES = frozenset(stem(word) for word in ATTRIBUTES) | ATTRIBUTES
