@@ -25,7 +25,7 @@ from actions.focus import unknowable_kind
 from actions.planner import plan_query
 from actions.retrieval import INTENT_TOPICS
 from actions.sanitize import MAX_MESSAGE_CHARS, TRUNCATED_KEY, clean_text, is_empty_message
-from actions.scope import FOLLOW_UP, decide_scope, domain_entity_types
+from actions.scope import FOLLOW_UP, OTHER, decide_scope, domain_entity_types
 from actions.service import FALLBACK_INTENT, get_service, retrieval_intent
 from actions.thread import remember
 
@@ -272,7 +272,12 @@ class ActionOutOfScope(ActionAnswerQuestion):
             # "is there one in leeds?" after a question on specialists: a gap to name
             knows_words=lambda t: service.knows_words(t) or unknowable_kind(t) is not None,
         )
-        if scope == FOLLOW_UP:
+        # "is dr patel at addenbrookes any good?" after an answer: a question about a named doctor
+        # or hospital, which no one can answer, said as such rather than called another subject
+        # (a pizza place near me stays out of scope)
+        cannot_know = unknowable_kind(text)
+        about_a_doctor = scope != OTHER and cannot_know is not None and cannot_know.kind == "named"
+        if scope == FOLLOW_UP or (about_a_doctor and tracker.get_slot(SLOT_LAST_ANSWER)):
             events = await self.answer_as_follow_up(
                 dispatcher, tracker, domain, names_a_gap_or_answers
             )

@@ -215,12 +215,13 @@ def assess(
         unaddressed: focus words the passage does not address, however close it is
             ("mortgage" in "does mastocytosis affect getting a mortgage?").
     """
+    cannot_know = unknowable_match(message)
     if best_similarity < threshold:
-        return Assessment(ABSTAINED)
+        # "is dr patel any good?" finds nothing close, and is still a question no one can answer
+        return Assessment(ABSTAINED, unknowable=cannot_know[0] if cannot_know else None)
     focus = list(focus)
     unknown = vocabulary.unknown(focus)
     known_rest = [word for word in focus if word not in unknown]
-    cannot_know = unknowable_match(message)
     if cannot_know:
         kind, asking = cannot_know
         rest = [word for word in known_rest if word.lower() not in asking.lower()]

@@ -137,7 +137,10 @@ UNKNOWABLE_PATTERNS = (
         r"consultants?|support groups?|groups?|hospitals?|meet-?ups?|trials?) )?(?:in|near|around) "
         r"(?!(?:children|kids|adults|babies|pregnancy|people|women|men|the (?:skin|body|blood|"
         r"bone|gut|marrow))\b)[a-z][a-z]+|"
-        r"which (?:hospitals?|clinics?|cent(?:re|er)s?)\b)\b",
+        r"which (?:hospitals?|clinics?|cent(?:re|er)s?)\b|"
+        # "a support group meeting near leeds"
+        r"(?:meetings?|meet-?ups?|groups?|clinics?|cent(?:re|er)s?|hospitals?|specialists?) "
+        r"(?:\w+ )?near (?!(?:the|a|normal)\b)[a-z]{3,})\b",
     ),
     (
         "news",
@@ -146,6 +149,9 @@ UNKNOWABLE_PATTERNS = (
         r"\b(?:latest|recent|breaking) (?:news|decision|announcement|approval)s?\b|"
         r"\b(?:in the news|yesterday|today)\b.{0,40}\b(?:approv\w*|announc\w*|decid\w*)|"
         r"\b(?:any|latest|recent) (?:news|updates?)\b|\bapproved yet\b|\bbeen approved yet\b|"
+        # "will avapritinib be approved in australia this year?"
+        r"\bwill (?:\w+ ){1,2}(?:be|get) (?:approved|licensed|funded|available)\b.{0,50}\b"
+        r"(?:this|next) (?:year|month|week)\b|"
         r"\b(?:newest|latest|most recent) (?:\w+ ){0,3}(?:papers?|stud(?:y|ies)|publications?|"
         r"guidelines?|results?)\b|\b(?:published|released|announced) (?:this|last) "
         r"(?:year|month|week)\b",
@@ -163,8 +169,17 @@ UNKNOWABLE_PATTERNS = (
         r"\b(?:cure|cured) (?:by|before|in) (?:\d{4}|the next)\b|\bby (?:20\d\d)\b.{0,40}\bcure|"
         r"\bhow long (?:do|will|have) (?:i|my \w+|he|she) (?:have )?(?:got )?(?:left|to live)\b|"
         r"\bhow long (?:do|does|has|have) (?:i|he|she|they|my \w+) (?:got|have|has)\b(?! to\b)|"
-        r"\bby the time (?:i|he|she|they|my \w+)\b|"
-        r"\bwhat will (?:my|his|her) \w+ be\b|"
+        r"\bhow many (?:more )?years (?:have|do|has|does) (?:i|he|she|we|my \w+) "
+        r"(?:got|have|has|left)\b|"
+        r"\bby the time (?:i|he|she|they|my \w+|i'?m|s?he'?s|shes|hes)\b|"
+        r"\bwhat will (?:my|his|her) (?:next )?(?:[\w-]+ ){0,3}(?:be|show|say|find)\b|"
+        # "will it keep going up?" "am i going to end up with SM?" "which one would i get into?"
+        r"\bwill (?:it|they|mine|my \w+|his \w+|her \w+) (?:keep|continue|carry on) (?:on )?"
+        r"(?:going up|rising|climbing|increasing|getting worse|growing|spreading)\b|"
+        r"\b(?:am|is|are) (?:i|he|she|we|my \w+) (?:going to|gonna) (?:end up|get|develop|die|"
+        r"need|have to)\b|"
+        r"\bwhich (?:one|trial|study) (?:would|will|could) (?:i|he|she) (?:get into|get on|be "
+        r"accepted|qualify)\b|"
         r"\b(?:when|will) (?:will )?there (?:ever )?be a cure\b|\bcure (?:soon|within)\b|"
         r"\bwhat are (?:my|his|her|our) chances\b|\bwill (?:i|he|she) (?:die|live)\b",
     ),

@@ -230,7 +230,11 @@ class QuestionAnswerer:
             (r, referent, *self._retrieve(r, intent, plan.terms, words=own))
             for r, referent in others
         ]
-        readings = [reading for reading in readings if reading[2]]
+        # A reading whose best passage is too far to answer anything cannot win.
+        floor = self.settings.abstain_below_confident
+        readings = [
+            r for n, r in enumerate(readings) if r[2] and (n == 0 or r[2][0].dense >= floor)
+        ]
         fits = [
             self._fit(found, fit_to, plan.focus) - (NAMED_MARGIN if referent else 0.0)
             for _, referent, found, _ in readings

@@ -323,10 +323,18 @@ def test_an_out_of_scope_follow_up_asking_the_unknowable_names_the_gap(fake_serv
     assert record["missing"] == "local"
 
 
+def test_a_named_doctor_after_an_answer_is_said_to_be_unknowable(fake_service) -> None:
+    messages, events = out_of_scope("is dr patel at addenbrookes any good", LAST_ANSWER)
+    assert messages[0]["text"].startswith("I can't know anything about a named doctor")
+    record = next(e["value"] for e in events if e["name"] == "unanswered")
+    assert record["missing"] == "named"
+
+
 @pytest.mark.parametrize(
     ("text", "last"),
     [
         ("and what about the hinge?", None),  # nothing to follow up
+        ("can you recommend a good pizza place near me", LAST_ANSWER),  # local, not ours
         ("what about the football?", LAST_ANSWER),  # no word the knowledge base knows
         ("what about diabetes?", LAST_ANSWER),  # another disease
         ("who won the cup in 1998", LAST_ANSWER),  # not a follow-up
