@@ -43,10 +43,9 @@ from actions.context import (
     is_follow_up,
 )
 from actions.focus import ATTRIBUTES, focus_words
-from actions.thread import asking_sentence, thread_words
+from actions.thread import MAX_THREAD_CHARS, asking_sentence, read_alone, thread_words
 from actions.words import stem, tokenize
 
-MAX_THREAD_CHARS = 200  # a long first message is cut before it is carried into follow-ups
 # "it", "that mutation" and "is that ...?" stand for the subject; "they" and "them" are as
 # often the doctors or the spots, so they are left alone, and so is "it's" ("if it's normal").
 REFERENCE = re.compile(
@@ -252,7 +251,7 @@ def plan_query(
         stem(word.lower()) not in ATTRIBUTES and not set(tokenize(word)) <= named_words
         for word in focus
     )
-    alone = f"{question} (mastocytosis)"
+    alone = read_alone(question)
     alternatives = (alone,) if own_topic and not resolved and not new_subject else ()
     named_readings = tuple(
         (reading, name)

@@ -161,7 +161,8 @@ class QuestionAnswerer:
 
     def answer(self, plan: QueryPlan, intent: str | None = None, confidence: float = 0.0) -> Answer:
         """Answer a planned question: its sentences, whether it can be answered, the reply."""
-        query, referent, hits, asked, similarity = self._best_reading(plan, intent)
+        threshold = self.abstain_threshold(intent, confidence)
+        query, referent, hits, asked, similarity = self._best_reading(plan, intent, threshold)
         if not hits:
             return abstain([])
         assert self.vocabulary is not None
@@ -177,7 +178,7 @@ class QuestionAnswerer:
             plan.question,
             [word for word in plan.focus if word.lower() not in PEOPLE],
             best_similarity=similarity,
-            threshold=self.abstain_threshold(intent, confidence),
+            threshold=threshold,
             passages=" ".join(candidate.sentence for candidate in candidates),
             vocabulary=self.vocabulary,
             has_subject=bool(plan.subject),
@@ -195,7 +196,7 @@ class QuestionAnswerer:
         return tuple(dict.fromkeys(n for n in found if n not in asked))
 
     def _best_reading(
-        self, plan: QueryPlan, intent: str | None
+        self, plan: QueryPlan, intent: str | None, threshold: float
     ) -> tuple[str, str | None, list[Hit], np.ndarray, float]:
         """The reading of the plan that answers the message best, and how well it matches.
 
@@ -230,11 +231,10 @@ class QuestionAnswerer:
             (r, referent, *self._retrieve(r, intent, plan.terms, words=own))
             for r, referent in others
         ]
-        # A reading whose best passage is too far to answer anything cannot win.
-        floor = self.settings.abstain_below_confident
-        readings = [
-            r for n, r in enumerate(readings) if r[2] and (n == 0 or r[2][0].dense >= floor)
-        ]
+        # A reading whose best passage is too far to answer (below `threshold`) cannot win,
+        # unless none can.
+        close = [reading for reading in readings if reading[2] and reading[2][0].dense >= threshold]
+        readings = close or [reading for reading in readings if reading[2]]
         fits = [
             self._fit(found, fit_to, plan.focus) - (NAMED_MARGIN if referent else 0.0)
             for _, referent, found, _ in readings

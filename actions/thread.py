@@ -46,18 +46,38 @@ def topic_words(thread: str, subject: str | None, passages: str) -> tuple[str, .
     return tuple(dict.fromkeys(found))
 
 
+MAX_THREAD_CHARS = 200  # a long first message is cut before it is carried into follow-ups
+
+
+def read_alone(question: str) -> str:
+    """A follow-up's reading without the thread: a question about mastocytosis in general."""
+    return f"{question} (mastocytosis)"
+
+
 def remember(
-    plan: QueryPlan, passages: str, named: tuple[str, ...] = (), referent: str | None = None
+    plan: QueryPlan,
+    passages: str,
+    named: tuple[str, ...] = (),
+    referent: str | None = None,
+    searched: str = "",
 ) -> dict[str, Any]:
     """What the next message's plan needs of this answered one (stored in `last_answer`).
 
     `named` are the tests, drugs and conditions the answer opened with, which a later "it" may
     stand for; `referent` is what "it" stood for in the reading that was answered, when that was
-    one of the last answer's names rather than the thread's subject.
+    one of the last answer's names rather than the thread's subject. `searched` is the reading
+    that was answered: a follow-up answered without the thread ("he also has knee surgery next
+    month, what should he tell the hospital?" after a question on wine) starts a thread of its
+    own, so "would he need to take anything beforehand?" is about the surgery.
     """
-    topics = plan.topics if plan.follow_up else topic_words(plan.thread, plan.subject, passages)
+    alone = plan.follow_up and searched in (plan.question, read_alone(plan.question))
+    thread = plan.question[:MAX_THREAD_CHARS] if alone else plan.thread
+    if plan.follow_up and not alone:
+        topics = plan.topics
+    else:
+        topics = topic_words(thread, plan.subject, passages)
     return {
-        "thread": plan.thread,
+        "thread": thread,
         "subject": plan.subject,
         "referent": referent or plan.referent,
         "mentions": [list(pair) for pair in plan.mentions],

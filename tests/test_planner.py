@@ -196,6 +196,22 @@ def test_remember_keeps_a_threads_topics_through_its_follow_ups() -> None:
     assert remember(follow, "unrelated words")["topics"] == memory["topics"]
 
 
+def test_a_follow_up_answered_without_the_thread_starts_its_own() -> None:
+    first = plan_query("is wine a trigger?", [])
+    memory = {"question": first.query, **remember(first, "Wine is a common trigger.")}
+    surgery = plan_query(
+        "he has knee surgery next month, what should he tell the hospital?", [], memory
+    )
+    assert surgery.follow_up and surgery.query == surgery.question  # read alone first
+    answered = "Tell the surgeon and anaesthetist about the surgery well before it."
+    alone = remember(surgery, answered, searched=surgery.query)
+    assert alone["thread"] == surgery.question and "surgery" in alone["topics"]
+    kept = remember(surgery, answered, searched=surgery.alternatives[0])
+    assert kept["thread"] == first.thread and kept["topics"] == memory["topics"]
+    beforehand = plan_query("would he need to take anything beforehand?", [], alone)
+    assert "surgery" in " ".join([beforehand.query, *beforehand.alternatives])
+
+
 def test_the_sentence_that_asks_is_the_last_question() -> None:
     plan = plan_query("my son is 6 and has UP. what should his school know? thanks")
     assert plan.asks == "what should his school know?"
