@@ -47,6 +47,7 @@ def topic_words(thread: str, subject: str | None, passages: str) -> tuple[str, .
 
 
 MAX_THREAD_CHARS = 200  # a long first message is cut before it is carried into follow-ups
+MAX_TOPICS = 6
 
 
 def read_alone(question: str) -> str:
@@ -73,7 +74,10 @@ def remember(
     alone = plan.follow_up and searched in (plan.question, read_alone(plan.question))
     thread = plan.question[:MAX_THREAD_CHARS] if alone else plan.thread
     if plan.follow_up and not alone:
-        topics = plan.topics
+        # the thread's topics, and what this follow-up asked that its answer used ("what are the
+        # major and minor criteria?" adds "criteria" for "so how many do you need?")
+        added = topic_words(plan.question, plan.subject, passages)
+        topics = tuple(dict.fromkeys([*plan.topics, *added]))[:MAX_TOPICS]
     else:
         topics = topic_words(thread, plan.subject, passages)
     return {

@@ -196,6 +196,17 @@ def test_remember_keeps_a_threads_topics_through_its_follow_ups() -> None:
     assert remember(follow, "unrelated words")["topics"] == memory["topics"]
 
 
+def test_a_follow_up_adds_what_it_asked_to_the_threads_topics() -> None:
+    first = plan_query("how do doctors confirm systemic mastocytosis?", [])
+    memory = {"question": first.query, **remember(first, "Doctors confirm it with tests.")}
+    criteria = plan_query("what are the major and minor criteria?", [], memory)
+    answered = "The WHO criteria for systemic mastocytosis are one major and four minor criteria."
+    after = remember(criteria, answered, searched=criteria.query)
+    assert after["topics"][: len(memory["topics"])] == memory["topics"]
+    assert "criteria" in after["topics"]
+    assert "criteria" in plan_query("so how many do you need?", [], after).query
+
+
 def test_a_follow_up_answered_without_the_thread_starts_its_own() -> None:
     first = plan_query("is wine a trigger?", [])
     memory = {"question": first.query, **remember(first, "Wine is a common trigger.")}
@@ -207,7 +218,7 @@ def test_a_follow_up_answered_without_the_thread_starts_its_own() -> None:
     alone = remember(surgery, answered, searched=surgery.query)
     assert alone["thread"] == surgery.question and "surgery" in alone["topics"]
     kept = remember(surgery, answered, searched=surgery.alternatives[0])
-    assert kept["thread"] == first.thread and kept["topics"] == memory["topics"]
+    assert kept["thread"] == first.thread and kept["topics"][:2] == memory["topics"]
     beforehand = plan_query("would he need to take anything beforehand?", [], alone)
     assert "surgery" in " ".join([beforehand.query, *beforehand.alternatives])
 
