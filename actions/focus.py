@@ -131,6 +131,7 @@ UNKNOWABLE_PATTERNS = (
     (
         "local",
         r"\b(?:near me|nearest|in my (?:area|town|city)|phone number|telephone number|"
+        r"(?:at|from|in) my local (?:hospital|clinic|gp|pharmacy|surgery|cent(?:re|er)|service)s?|"
         r"contact number|waiting (?:list|time)s?|how long (?:is|are) the wait\w*|opening hours|"
         r"address of|(?:next|upcoming) (?:meet-?up|meeting|support group meeting|event)s?|"
         r"(?:is|are) there (?:one|any|an?)? ?(?:(?:specialists?|clinics?|cent(?:re|er)s?|doctors?|"
