@@ -92,14 +92,13 @@ class ActionAnswerQuestion(Action):
         if answer.abstained:
             dispatcher.utter_message(text=answer.text)
             return [
-                SlotSet(SLOT_PENDING_QUESTION, None),
+                *slot_changes(tracker, {SLOT_PENDING_QUESTION: None}),
                 SlotSet(SLOT_UNANSWERED, unanswered_record(plan.question, answer)),
             ]
         dispatcher.utter_message(text=answer.text, buttons=FEEDBACK_BUTTONS)
         topic = INTENT_TOPICS.get(intent or "") or answer_topic(answer.chunk_ids)
         events = [
-            SlotSet(SLOT_PENDING_QUESTION, None),
-            SlotSet(SLOT_TOPIC, topic),
+            *slot_changes(tracker, {SLOT_PENDING_QUESTION: None, SLOT_TOPIC: topic}),
             SlotSet(
                 SLOT_LAST_ANSWER,
                 {
@@ -132,6 +131,17 @@ class ActionAnswerQuestion(Action):
             return None
         dispatcher.messages.extend(answered.messages)
         return events
+
+
+def slot_changes(tracker: Tracker, values: dict[str, Any]) -> list[dict[str, Any]]:
+    """SlotSet events for the slots that `values` change; a slot keeping its value gets none.
+
+    Rasa checks, applies, stores and, at every later prediction, replays each event; the
+    records (`last_answer`, `unanswered`, `feedback`) are always set, since each is a new one.
+    """
+    return [
+        SlotSet(name, value) for name, value in values.items() if tracker.get_slot(name) != value
+    ]
 
 
 def answers(event: dict[str, Any]) -> bool:

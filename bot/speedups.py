@@ -8,7 +8,9 @@ the same schema, the same errors (with Rasa's hint appended), none of the repeat
 The schema's events are a `oneOf` of 23 event schemas, each fixing the event's type name, so every
 event was tried against all 23: still 7% of Rasa's time per question. A response is now first
 checked with each event against the schema of its own type only, which accepts exactly what the
-`oneOf` accepts; a response that fails is checked in full, for Rasa's error.
+`oneOf` accepts; a response that fails is checked in full, for Rasa's error. A response whose
+events are all slot events (what this project's actions return) is checked by hand first
+(`plainly_valid`): jsonschema still took 0.15 ms of each question.
 
 SQLite, the default conversation store, is switched to write-ahead logging with
 `synchronous=NORMAL` on every connection: a commit (Rasa makes one or two per message) no longer
@@ -110,9 +112,42 @@ def quickly_valid(result: Any) -> bool:
     return True
 
 
+def _number_or_null(value: Any) -> bool:
+    return value is None or (isinstance(value, int | float) and not isinstance(value, bool))
+
+
+def _plain_slot_event(event: Any) -> bool:
+    """A slot event as the schema wants it: name a string, a value, no odd timestamp or metadata."""
+    return (
+        isinstance(event, dict)
+        and event.get("event") == "slot"
+        and isinstance(event.get("name"), str)
+        and "value" in event
+        and _number_or_null(event.get("timestamp"))
+        and (event.get("metadata") is None or isinstance(event.get("metadata"), dict))
+    )
+
+
+def plainly_valid(result: Any) -> bool:
+    """True for a response whose events are all slot events and that the schema accepts.
+
+    What this project's actions return; checked by hand in microseconds, where jsonschema took
+    0.15 ms. False means only "not shown valid here": `quickly_valid` and jsonschema decide.
+    """
+    if not isinstance(result, dict):
+        return False
+    responses, events = result.get("responses", []), result.get("events", [])
+    return (
+        isinstance(responses, list)
+        and all(isinstance(response, dict) for response in responses)
+        and isinstance(events, list)
+        and all(_plain_slot_event(event) for event in events)
+    )
+
+
 def validate_action_result(self: Any, result: dict[str, Any]) -> bool:
     """What Rasa's `_validate_action_result` does, with validators built once."""
-    if quickly_valid(result):
+    if plainly_valid(result) or quickly_valid(result):
         return True
     error = best_match(response_validator().iter_errors(result))
     if error is not None:

@@ -31,7 +31,7 @@ def action() -> RemoteAction:
     return RemoteAction("action_answer_question", endpoint)
 
 
-def test_the_call_is_rasas_with_only_the_slot_events_and_the_current_turn(action) -> None:
+def test_the_call_is_rasas_with_only_the_latest_slot_events_and_the_current_turn(action) -> None:
     tracker = tracker_of([*conversation(4), *question(4)[:2]])  # turn 4 under way
     body = action_call_format(action, tracker, DOMAIN)
     full = tracker.current_state(EventVerbosity.ALL)
@@ -44,9 +44,23 @@ def test_the_call_is_rasas_with_only_the_slot_events_and_the_current_turn(action
     turn = kinds.index("user")
     assert set(kinds[:turn]) == {"slot"} and kinds.count("user") == 1
     assert sent["events"][turn:] == full["events"][-len(sent["events"]) + turn :]
-    assert [e for e in full["events"] if e["event"] == "slot"] == [
-        e for e in sent["events"] if e["event"] == "slot"
+    before = full["events"][: len(full["events"]) - len(sent["events"]) + turn]
+    latest = {e["name"]: e for e in before if e["event"] == "slot"}
+    assert sent["events"][:turn] == [e for e in before if latest.get(e.get("name")) is e]
+    assert len(latest) < len([e for e in before if e["event"] == "slot"])  # some left out
+
+
+def test_a_slot_set_again_in_this_turn_is_sent_only_from_this_turn() -> None:
+    events = [
+        UserUttered("first", {"name": "ask_treatment"}),
+        SlotSet("form", "cutaneous mastocytosis"),
+        SlotSet("topic", "treatment"),
+        SlotSet("form", "indolent systemic mastocytosis"),
+        ActionExecuted("action_listen"),
+        UserUttered("second", {"name": "ask_treatment"}),
+        SlotSet("form", "smouldering systemic mastocytosis"),
     ]
+    assert events_for_actions(events) == [events[2], *events[5:]]
 
 
 def test_without_a_user_message_every_event_is_sent(action) -> None:

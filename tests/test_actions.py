@@ -48,7 +48,7 @@ def run_tracker(tracker: Tracker) -> tuple[list[dict], list[dict]]:
 
 def run_action(text: str, intent: str = "ask_what_is", entities: list | None = None) -> list[str]:
     messages, events = run_tracker(tracker_for(text, intent, entities))
-    assert not events or events[0] == SlotSet("pending_question", None)
+    assert "pending_question" not in {event["name"] for event in events}  # it was not set
     return [message["text"] for message in messages]
 
 
@@ -182,7 +182,22 @@ def test_unsure_and_unanswerable_asks_did_you_mean_then_offers_topics(fake_servi
 def test_unsure_but_answerable_just_answers(fake_service) -> None:
     [answer], events = run_tracker(unsure_tracker("how should I clean a gizmo"))
     assert "dry cloth" in answer["text"]
+    assert "pending_question" not in {event["name"] for event in events}  # it was not set
+    [answer], events = run_tracker(unsure_tracker("how should I clean a gizmo", "gizmo?"))
+    assert "dry cloth" in answer["text"]
     assert events[0] == SlotSet("pending_question", None)
+
+
+def test_only_slots_that_change_are_set(fake_service) -> None:
+    question = "How should I clean a gizmo?"
+    _, events = run_tracker(tracker_for(question, "ask_treatment"))
+    assert [event["name"] for event in events] == ["topic", "last_answer"]
+    _, events = run_tracker(tracker_for(question, "ask_treatment", slots={"topic": "treatment"}))
+    assert [event["name"] for event in events] == ["last_answer"]
+    _, events = run_tracker(
+        tracker_for(question, "ask_treatment", slots={"topic": "triggers", "pending_question": "x"})
+    )
+    assert events[:2] == [SlotSet("pending_question", None), SlotSet("topic", "treatment")]
 
 
 def test_pressed_button_answers_the_pending_question(answer_spy) -> None:
@@ -218,7 +233,7 @@ def test_an_answer_offers_rating_buttons_and_remembers_what_it_said(fake_service
 def test_an_abstention_has_no_rating_buttons_and_keeps_the_last_answer(fake_service) -> None:
     [reply], events = run_tracker(tracker_for("zzz qqq", "ask_treatment"))
     assert reply["text"].startswith("I don't know that") and not reply.get("buttons")
-    assert events[0] == SlotSet("pending_question", None)
+    assert [event["name"] for event in events] == ["unanswered"]  # nothing else changes
     [unanswered] = [event["value"] for event in events if event["name"] == "unanswered"]
     assert unanswered["outcome"] == "abstained" and unanswered["question"] == "zzz qqq"
     assert unanswered["nearest"] and unanswered["nearest"][0].split("#")[0] in {"alpha", "beta"}

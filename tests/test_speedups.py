@@ -87,6 +87,37 @@ def test_the_quick_check_accepts_what_the_schema_accepts(response: object) -> No
     assert speedups.quickly_valid(response) == valid(response)
 
 
+SLOT = {"event": "slot", "name": "topic", "value": "treatment"}
+SLOT_RESPONSES = [
+    {"events": [SLOT, {**SLOT, "value": None, "timestamp": 2, "metadata": None}]},
+    {"events": [{**SLOT, "value": {"chunks": ["a#b"]}}], "responses": [{"text": "hi"}]},
+    {"responses": [{"text": "hi", "buttons": [{"title": "a", "payload": "/b"}]}]},
+    {"events": [{**SLOT, "timestamp": True}]},
+    {"events": [{**SLOT, "timestamp": "today"}]},
+    {"events": [{**SLOT, "metadata": []}]},
+    {"events": [{**SLOT, "name": 3}]},
+    {"events": [{"event": "slot", "name": "topic"}]},
+    {"events": [{**SLOT, "event": "slots"}]},
+    {"events": [SLOT], "responses": ["text"]},
+    {"events": [SLOT], "responses": {"text": "hi"}},
+    {"events": [SLOT, "slot"]},
+    {"events": {"0": SLOT}},
+    {"responses": None},
+]
+
+
+@pytest.mark.parametrize("response", RESPONSES + SLOT_RESPONSES)
+def test_the_hand_check_never_accepts_what_the_schema_refuses(response: object) -> None:
+    schema = RemoteAction.action_response_format_spec()
+    valid = jsonschema.validators.validator_for(schema)(schema).is_valid(response)
+    assert speedups.plainly_valid(response) <= valid
+
+
+def test_the_hand_check_accepts_what_the_actions_return() -> None:
+    assert all(speedups.plainly_valid(response) for response in SLOT_RESPONSES[:3])
+    assert speedups.plainly_valid({})
+
+
 def test_sqlite_connections_skip_waiting_for_the_disk(tmp_path) -> None:
     import sqlalchemy
 
