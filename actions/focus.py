@@ -106,6 +106,12 @@ UNKNOWABLE = {
         "they set their own rules and change them, so ask them directly; a letter from your "
         "specialist usually helps",
     ),
+    "interaction": Unknowable(
+        "interaction",
+        "whether particular medicines interact for one person",
+        "a pharmacist or your doctor can check everything you take together, including "
+        "supplements and foods",
+    ),
     "prediction": Unknowable(
         "prediction",
         "what will happen to one person in the future",
@@ -162,6 +168,13 @@ UNKNOWABLE_PATTERNS = (
         r"\b(?:airlines?|insurers?|insurance compan(?:y|ies)|employers?|schools?|"
         r"universit(?:y|ies))'?s? (?:own )?(?:polic(?:y|ies)|rules)\b|"
         r"\b(?:polic(?:y|ies)|rules) of (?:my|the|an?) (?:airline|insurer|employer|school)\b",
+    ),
+    (
+        # "does it interact with my warfarin?", "can i take fluconazole while im on midostaurin?"
+        "interaction",
+        r"\binteract\w* with (?:my|his|her|their|our)\b|"
+        r"\b(?:take|taking|have|having|use|using)\b[^?.!]{1,40}\b(?:while|whilst) "
+        r"(?:(?:i'?m|im|i am|he'?s|hes|she'?s|shes|they'?re|we'?re) )?(?:on|taking)\b",
     ),
     (
         "prediction",

@@ -129,6 +129,8 @@ def test_a_question_wanting_a_name_or_year_the_passages_lack_is_not_answered(voc
         ("what will my next bone density scan show", "prediction"),
         ("will avapritinib be approved for ISM in australia this year", "news"),
         ("is there a mastocytosis support group meeting near leeds next month", "local"),
+        ("does it interact with my warfarin", "interaction"),
+        ("can i take ibuprofen while taking cetirizine?", "interaction"),
     ],
 )
 def test_unknowable_kinds(question: str, kind: str) -> None:
@@ -157,6 +159,8 @@ def test_unknowable_kinds(question: str, kind: str) -> None:
         "is it going to get worse in pregnancy?",
         "is the rash near the joints normal?",
         "will avapritinib be approved for children?",
+        "can i take antihistamines while pregnant?",
+        "is it ok to exercise while on avapritinib?",
     ],
 )
 def test_ordinary_questions_are_knowable(question: str) -> None:
