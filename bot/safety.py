@@ -105,6 +105,11 @@ HISTORY = re.compile(
     re.IGNORECASE,
 )
 _SENTENCE_END = re.compile(r"(?<=[.?!])\s+|\n+")
+QUESTION_OPENING = re.compile(
+    r"\s*(?:can|could|should|shall|is|are|was|does|do|did|will|would|what|how|why|when|which|"
+    r"who|where)\b",
+    re.IGNORECASE,
+)
 MIN_QUESTION_WORDS = 4
 
 
@@ -128,9 +133,12 @@ def asks_beyond_the_emergency(text: str) -> bool:
     if not is_emergency(text) or not (HISTORY.search(text) or PAST_EVENT.search(text)):
         return False
     questions = [s for s in _SENTENCE_END.split(text.strip()) if s.rstrip().endswith("?")]
-    if not questions:
+    # typed without a question mark: a last clause that opens like a question ("i fainted at the
+    # wheel last year, can i still drive with masto")
+    last_clause = re.split(r"[.,;!]\s*", text.strip().rstrip(".!"))[-1]
+    asked = questions[-1] if questions else last_clause
+    if not questions and not QUESTION_OPENING.match(asked):
         return False
-    asked = questions[-1]
     return len(re.findall(r"[\w']+", asked)) >= MIN_QUESTION_WORDS and not is_emergency(asked)
 
 

@@ -105,8 +105,11 @@ def test_a_question_asking_for_a_dose(text: str, dose: bool) -> None:
             True,
         ),
         ("my husband collapsed last summer after a sting. should he carry two pens now?", True),
+        ("i fainted at the wheel last year, can i still drive with masto", True),
+        ("I collapsed once at work, is that a masto symptom", True),
         # Happening now, or no question of its own: the steps alone.
         ("I can't breathe, this happened once before", False),
+        ("she collapsed twice before, now she is collapsing again", False),
         ("my throat is closing, what should I do?", False),
         ("my throat is swelling like last time, should i use my epipen?", False),
         ("he fainted twice before. now he can't breathe, what do I do?", False),
