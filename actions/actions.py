@@ -22,11 +22,12 @@ from actions.clarify import (
 )
 from actions.context import asks_about_the_last_answer, latest_subject
 from actions.focus import unknowable_kind
+from actions.intents import FALLBACK_INTENT, retrieval_intent
 from actions.planner import plan_query
 from actions.retrieval import INTENT_TOPICS
 from actions.sanitize import MAX_MESSAGE_CHARS, TRUNCATED_KEY, clean_text, is_empty_message
 from actions.scope import FOLLOW_UP, OTHER, decide_scope, domain_entity_types
-from actions.service import FALLBACK_INTENT, get_service, retrieval_intent
+from actions.service import get_service
 from actions.thread import remember
 
 logger = logging.getLogger(__name__)

@@ -20,8 +20,9 @@ from typing import Any
 import yaml
 from tqdm import tqdm
 
+from actions.intents import retrieval_intent
 from actions.planner import QueryPlan, plan_query
-from actions.service import QuestionAnswerer, retrieval_intent
+from actions.service import QuestionAnswerer
 from actions.settings import PROJECT_ROOT, load_settings
 
 BENCHMARK = PROJECT_ROOT / "tests" / "retrieval_benchmark.yml"

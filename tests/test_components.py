@@ -2,7 +2,7 @@
 
 from rasa.shared.nlu.training_data.message import Message
 
-from actions.service import retrieval_intent
+from actions.intents import retrieval_intent
 from bot.components import MessageCleaner, SentenceEmbeddingFeaturizer
 from bot.intent_guards import IntentSafetyNet
 
