@@ -141,7 +141,24 @@ class Vocabulary:
         return found
 
     def _misspells(self, word: str) -> bool:
+        if len(word) == SHORT_WORD and any(one_letter_apart(word, w) for w in QUESTION_WORDS):
+            return True  # "what dose dariers sign meen": "meen" is "mean", not a missing topic
         return len(word) >= 5 and closest(word, self._close_to_written) is not None
+
+
+# Four-letter words of questions themselves: a word one letter away ("meen", "wath") is a typo of
+# one of them, never the missing part. Only words whose neighbours are not things people ask
+# about ("they" and "when" are one letter from "whey", "does" from "toes", "need" from "seed"),
+# and only as the missing part: as a spelling fix for retrieval, a four-letter rule made "cork"
+# a misspelling of "work".
+SHORT_WORD = 4
+QUESTION_WORDS = frozenset(("mean", "what", "with", "this", "that", "have", "your"))
+
+
+def one_letter_apart(word: str, other: str) -> bool:
+    """True if two words of one length differ in exactly one letter."""
+    same_length = len(word) == len(other)
+    return same_length and sum(a != b for a, b in zip(word, other, strict=True)) == 1
 
 
 def closest(word: str, stems: list[str]) -> str | None:

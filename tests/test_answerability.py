@@ -207,6 +207,16 @@ def test_unwritten_words_are_those_the_files_never_use_nor_misspell() -> None:
     ]
 
 
+def test_a_typo_of_a_short_question_word_is_never_the_missing_part() -> None:
+    vocabulary = Vocabulary(["darier"], [], written=["darier"])
+    # "what dose dariers sign meen": "meen" is "mean"; "seed" and "toes" stay missing
+    assert vocabulary.unwritten(["meen", "wath", "seed", "toes", "cork"]) == [
+        "seed",
+        "toes",
+        "cork",
+    ]
+
+
 def test_a_word_is_written_in_any_of_its_forms() -> None:
     vocabulary = Vocabulary(["expired"], [], written=["expiry", "expired"])
     # "do they expire?" after an answer on auto-injectors: "expire" and "expired" share a stem
