@@ -50,6 +50,10 @@ class FormNames:
         found = (self.canonical[m.group(0).lower()] for m in self._pattern.finditer(text))
         return tuple(dict.fromkeys(found))
 
+    def without_names(self, text: str) -> str:
+        """`text` with every name it contains blanked out."""
+        return self._pattern.sub(" ", text) if self._pattern is not None else text
+
     def off_subject(self, asked: Iterable[str], text: str) -> bool:
         """True if `text` names forms, and none of them is or contains a form that was asked about.
 

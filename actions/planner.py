@@ -93,7 +93,8 @@ def expand_entities(text: str, entities: list[dict[str, Any]]) -> str:
 
     "what is ISM" becomes "what is indolent systemic mastocytosis", "the skin one" becomes "the
     cutaneous mastocytosis". The embedding model knows the full names far better than
-    abbreviations and nicknames (benchmark recall@1 0.863 -> 0.875). `entities` are the NLU's
+    abbreviations and nicknames (benchmark recall@1 0.863 -> 0.875). A name that already holds its
+    value stays as written: "baseline tryptase" is more than "tryptase". `entities` are the NLU's
     entities of `text` (their offsets index it).
     """
     expanded = text
@@ -101,7 +102,7 @@ def expand_entities(text: str, entities: list[dict[str, Any]]) -> str:
         start, end, value = entity.get("start"), entity.get("end"), entity.get("value")
         if not isinstance(start, int) or not isinstance(end, int) or not value:
             continue
-        if text[start:end].lower() != str(value).lower():
+        if not re.search(rf"\b{re.escape(str(value))}\b", text[start:end], re.IGNORECASE):
             expanded = expanded[:start] + str(value) + expanded[end:]
     return expanded
 

@@ -22,6 +22,7 @@ from actions.answer import (
     not_again,
 )
 from actions.answerability import Vocabulary, assess
+from actions.definitions import Definitions, properties_first
 from actions.embedding import TextEmbedder
 from actions.focus import GENERIC, PEOPLE
 from actions.forms import FORM, FormNames, lookup_names
@@ -61,6 +62,7 @@ class QuestionAnswerer:
         self.vocabulary: Vocabulary | None = None
         self.forms: FormNames | None = None
         self.things: dict[str, FormNames] = {}
+        self.definitions: Definitions | None = None
         self._rows: dict[str, int] = {}
         self._lock = threading.Lock()
 
@@ -86,6 +88,9 @@ class QuestionAnswerer:
             )
             names = lookup_names(self.settings.nlu_dir, (FORM, *NAMED_KINDS))
             self.forms, self.things = names.pop(FORM), names
+            self.definitions = Definitions(
+                (self.forms, names["condition"]), (self.forms, *names.values())
+            )
             self.retriever = HybridRetriever(self.index)
             logger.info(
                 "knowledge index %s %s: %d chunks in %.1f s",
@@ -168,6 +173,8 @@ class QuestionAnswerer:
         hits = not_again(hits, plan.said)
         wanted = sought(plan)
         if plan.follow_up:
+            assert self.definitions is not None
+            hits = properties_first(hits, self.definitions, plan.asks or plan.question)
             hits = addressing_first(hits, wanted)
         candidates = candidate_sentences(
             hits, self.sentences_of, asked, wanted, self._off_subject(plan)

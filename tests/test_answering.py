@@ -193,3 +193,21 @@ def test_a_clear_standalone_question_is_not_also_read_with_the_thread(service, m
     assert clear.alternatives  # there is a reading with the thread ...
     service.answer(clear, "ask_what_is", 0.95)
     assert calls == ["what is mastocytosis?"]  # ... but the passage found first is close enough
+
+
+def test_a_property_follow_up_is_not_answered_with_the_forms_definition(service) -> None:
+    first = (
+        "our son is 3 weeks old and has blisters and thick red skin, the dermatologist says "
+        "diffuse cutaneous mastocytosis. what is that"
+    )
+    dcm = entity(first, "diffuse cutaneous mastocytosis", "form", "diffuse cutaneous mastocytosis")
+    why = "why does he get the blisters?"
+    *_, later = converse(
+        service,
+        [
+            (first, [entity(first, "blisters", "symptom", "blistering"), dcm], "ask_children"),
+            (why, [entity(why, "blisters", "symptom", "blistering")], "nlu_fallback"),
+            ("will it get better as he gets older", [], "ask_prognosis"),
+        ],
+    )
+    assert later.chunk_ids[0] != "cutaneous-mastocytosis#diffuse-cutaneous-mastocytosis"

@@ -248,6 +248,9 @@ def test_entities_are_spelt_out_only_where_the_text_differs() -> None:
     same = {"entity": "test", "value": "tryptase", "start": 8, "end": 16}
     assert expand_entities("what is Tryptase", [same]) == "what is Tryptase"
     assert expand_entities("what is ISM", [{"value": "x"}]) == "what is ISM"
+    # a name that already holds its value is more than the value: it stays as written
+    baseline = {"entity": "test", "value": "tryptase", "start": 8, "end": 25}
+    assert expand_entities("what is baseline tryptase", [baseline]) == "what is baseline tryptase"
 
 
 def test_a_pressed_button_is_not_spelt_out() -> None:
