@@ -36,6 +36,7 @@ GENERIC = frozenset(
     derm derms haem heme haematologist ped peds paeds dx hx rx tx tbh lol pls plz asap lvl
     u ur r ya yeah yep nope cos coz bc gonna wanna gotta kinda thats whats theyre shes hes
     doesnt isnt arent wasnt werent didnt couldnt shouldnt wouldnt youre weve theres hows whos
+    whenever wherever whatever however whoever
     """.split()
 )
 # The people a question is about ("my wife is anxious"): who asks, never what is missing.
@@ -59,7 +60,7 @@ ATTRIBUTES = frozenset(
     sign cause mean worse better progress spread contagious remove removed go away grow out
     fade happen differ difference same type form start stop approved available next else
     level high low normal result rule ruled raise raised count strong stronger enough help helps
-    effective step
+    effective step downside downsides drawback drawbacks disadvantage disadvantages con cons
     """.split()
 )
 ATTRIBUTES = frozenset(stem(word) for word in ATTRIBUTES) | ATTRIBUTES
@@ -129,6 +130,9 @@ UNKNOWABLE_PATTERNS = (
         r"(?: in (?:the )?[A-Z][A-Za-z]*| per \w+| a (?:month|year|week|pack|box)|(?=\?)|$)|"
         r"pric(?:e|ey)|expensive|cheap\w*|afford\w*|insurance (?:pay|cover)\w*|"
         r"(?:insurer|insurance|nhs|medicare|medicaid) (?:will |going to )?(?:pay|cover|fund)\w*|"
+        # "will Blue Cross cover Xolair?"
+        r"(?:blue cross|blue shield|aetna|cigna|humana|united ?healthcare|kaiser|bupa|axa|"
+        r"vitality|my (?:health )?(?:plan|insurer|insurance)) (?:\w+ )?(?:cover|pay for)\w*|"
         r"(?:covered|reimburs\w*|co-?pay\w*|funded|paid for) by|"
         # "does my local NHS trust fund avapritinib?"
         r"(?:nhs|trusts?|insurers?|insurance|medicare|medicaid|health (?:service|board)s?|icbs?|"
@@ -195,7 +199,11 @@ UNKNOWABLE_PATTERNS = (
         r"\bwhich (?:one|trial|study) (?:would|will|could) (?:i|he|she) (?:get into|get on|be "
         r"accepted|qualify)\b|"
         r"\b(?:when|will) (?:will )?there (?:ever )?be a cure\b|\bcure (?:soon|within)\b|"
-        r"\bwhat are (?:my|his|her|our) chances\b|\bwill (?:i|he|she) (?:die|live)\b",
+        r"\bwhat are (?:my|his|her|our) chances\b|\bwill (?:i|he|she) (?:die|live)\b|"
+        # "will I need chemo in 5 years?"
+        r"\bwill (?:i|he|she|they|my \w+) (?:ever )?(?:need|have|get|develop|be on)\b.{0,40}"
+        r"\b(?:in \d+|in (?:a|ten|five|two|three|few|a few) (?:years?|months?)|next year|"
+        r"by \d{4}|by the time)\b",
     ),
 )
 _UNKNOWABLE = tuple((kind, re.compile(p, re.IGNORECASE)) for kind, p in UNKNOWABLE_PATTERNS)
@@ -206,6 +214,11 @@ _NAMED = re.compile(
     r"\b(?i:st\.?|saint) [A-Za-z]+'s\b|"
     r"\b(?:best|top|good) (?:hospitals?|clinics?|doctors?|specialists?|centres?|centers?) "
     r"(?:in|near|around) [A-Za-z]|"
+    # "which doctor is best ... can you recommend someone by name?"
+    r"\b(?i:recommend (?:someone|anyone|somebody|a (?:good )?(?:doctor|specialist|consultant|"
+    r"dermatologist|haematologist|hematologist|allergist))(?: \w+){0,3} by name)|"
+    r"\b(?i:which (?:doctor|specialist|consultant|hospital|clinic) is (?:the )?best)\b"
+    r"[^?.]{0,40}\b(?:in|near|around) [A-Z][a-z]+|"
     r"\b[A-Z][\w'-]+(?: [A-Z][\w'-]+)* "
     r"(?:[Hh]ospital|[Cc]linic|[Ii]nfirmary|[Mm]edical [Cc]ent(?:re|er))"
 )

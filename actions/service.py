@@ -24,7 +24,7 @@ from actions.answer import (
 from actions.answerability import Vocabulary, assess
 from actions.definitions import Definitions, properties_first
 from actions.embedding import TextEmbedder
-from actions.focus import GENERIC, PEOPLE
+from actions.focus import ATTRIBUTES, GENERIC, PEOPLE
 from actions.forms import FORM, FormNames, lookup_names
 from actions.index import KnowledgeIndex, load_or_build_index
 from actions.planner import QueryPlan
@@ -32,6 +32,7 @@ from actions.ranking import addressing_first, asked_embedding, sought
 from actions.retrieval import INTENT_TOPICS, Hit, HybridRetriever
 from actions.settings import Settings, default_model_path, load_settings
 from actions.thread import asking_sentence
+from actions.words import stem
 
 logger = logging.getLogger(__name__)
 
@@ -266,7 +267,12 @@ class QuestionAnswerer:
         word.
         """
         assert self.vocabulary is not None
-        words = [w for w in self.vocabulary.unwritten(wanted) if w.lower() not in PEOPLE]
+        # A kind of fact ("downsides?") is one the files word their own way ("risks").
+        words = [
+            w
+            for w in self.vocabulary.unwritten(wanted)
+            if w.lower() not in PEOPLE and stem(w.lower()) not in ATTRIBUTES
+        ]
         if not words or not chosen:
             return []
         sentences = np.vstack([self.sentences_of(c.hit)[1][c.position] for c in chosen])

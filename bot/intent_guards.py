@@ -24,7 +24,12 @@ from rasa.shared.nlu.training_data.message import Message
 from actions.sanitize import is_empty_message
 from actions.scope import OTHER, OURS, decide_scope, domain_entity_types
 from bot.components import StatelessComponent
-from bot.safety import asks_beyond_the_emergency, asks_for_a_dose, is_emergency
+from bot.safety import (
+    asks_beyond_the_emergency,
+    asks_for_a_dose,
+    is_emergency,
+    mentions_a_sign,
+)
 from bot.small_talk import SMALL_TALK_INTENTS, is_question_not_small_talk
 
 EMERGENCY_INTENT = "emergency"
@@ -40,10 +45,11 @@ class IntentSafetyNet(StatelessComponent):
 
     `emergency` when the text matches bot/safety.py's patterns (`emergency_with_question` when it
     also tells a history and asks a question of its own: the steps come first, then the answer);
-    `ask_personal_advice` for a question that asks for a dose (answered by "ask your doctor", then
-    general information only); `nlu_fallback` when there is no text, so the assistant asks for a
-    question instead of staying silent. Place it after the intent classifier and before the
-    FallbackClassifier.
+    the classifier's `emergency` is taken away from a message that uses no word an emergency is
+    told with (bot/safety.py `ANY_SIGN`); `ask_personal_advice` for a question that asks for a
+    dose (answered by "ask your doctor", then general information only); `nlu_fallback` when there
+    is no text, so the assistant asks for a question instead of staying silent. Place it after the
+    intent classifier and before the FallbackClassifier.
     """
 
     def process(self, messages: list[Message]) -> list[Message]:
@@ -54,6 +60,8 @@ class IntentSafetyNet(StatelessComponent):
                 override_intent(message, EMERGENCY_WITH_QUESTION_INTENT)
             elif is_emergency(text):
                 override_intent(message, EMERGENCY_INTENT)
+            elif intent == EMERGENCY_INTENT and not mentions_a_sign(text):
+                exclude_intent(message, EMERGENCY_INTENT)
             elif asks_for_a_dose(text) and intent.startswith("ask_"):
                 override_intent(message, PERSONAL_ADVICE_INTENT)
             elif is_empty_message(text):

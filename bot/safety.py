@@ -113,6 +113,27 @@ QUESTION_OPENING = re.compile(
 MIN_QUESTION_WORDS = 4
 
 
+# Words an emergency is told with. The statistical classifier may call a message `emergency` only
+# if it uses one: "the itching is driving me mad at night, what can I do" has no sign of
+# anaphylaxis, whatever its likeness to "my whole body is itching and my throat feels tight".
+# Every emergency example in the training data uses one (tests/test_safety.py); the list is wide
+# on purpose, so a message that might be an emergency stays one.
+ANY_SIGN = re.compile(
+    r"\b(?:breath\w*|breathing|throat|tongue|lips?|mouth|face|eyes?|swell\w*|swollen|faint\w*|"
+    r"collaps\w*|pass(?:ed|ing)? out|unconscious|unresponsive|waking|blue|pale|grey|gray|floppy|"
+    r"limp|drowsy|wheez\w*|chest|heart|pulse|shock|anaphyla\w*|react\w*|epi-?pens?|adrenaline|"
+    r"epinephrine|auto-?injector|ambulance|911|999|112|emergency|urgent\w*|help|sos|dying|die|"
+    r"vomit\w*|dizz\w*|light-?headed|hives|rash|stung|sting|numb|tingl\w*|shak\w*|worse|"
+    r"now|rn|asap|quick\w*)\b",
+    re.IGNORECASE,
+)
+
+
+def mentions_a_sign(text: str) -> bool:
+    """True if the text uses any word an emergency is told with (`ANY_SIGN`)."""
+    return bool(ANY_SIGN.search(text))
+
+
 def is_emergency(text: str) -> bool:
     """True if the text describes signs of anaphylaxis happening now."""
     if FLOPPY.search(text) or (STATE.search(text) and FLUSHING_OR_VOMITING.search(text)):

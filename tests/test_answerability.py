@@ -131,6 +131,10 @@ def test_a_question_wanting_a_name_or_year_the_passages_lack_is_not_answered(voc
         ("is there a mastocytosis support group meeting near leeds next month", "local"),
         ("does it interact with my warfarin", "interaction"),
         ("can i take ibuprofen while taking cetirizine?", "interaction"),
+        ("will Blue Cross pay for omalizumab", "price"),
+        ("which specialist is best for mastocytosis in Glasgow?", "named"),
+        ("could you recommend a dermatologist in Leeds by name", "named"),
+        ("my tryptase is 30, will he need a transplant in ten years?", "prediction"),
     ],
 )
 def test_unknowable_kinds(question: str, kind: str) -> None:
@@ -161,6 +165,8 @@ def test_unknowable_kinds(question: str, kind: str) -> None:
         "will avapritinib be approved for children?",
         "can i take antihistamines while pregnant?",
         "is it ok to exercise while on avapritinib?",
+        "which doctor is best for mastocytosis in children?",
+        "will she need a bone marrow biopsy?",
     ],
 )
 def test_ordinary_questions_are_knowable(question: str) -> None:

@@ -38,6 +38,23 @@ def test_an_emergency_told_with_a_history_and_a_question_is_both() -> None:
     assert retrieval_intent(told.as_dict()) == ("ask_diagnosis", 0.45)
 
 
+def test_the_classifiers_emergency_needs_a_word_an_emergency_is_told_with() -> None:
+    itch, sos = (
+        message("the itching is driving me mad at night, what can I do"),
+        message("SOS my child"),
+    )
+    for told in (itch, sos):
+        ranking = [
+            {"name": "emergency", "confidence": 0.6},
+            {"name": "ask_treatment", "confidence": 0.3},
+        ]
+        told.set("intent", ranking[0], add_to_output=True)
+        told.set("intent_ranking", ranking, add_to_output=True)
+    IntentSafetyNet().process([itch, sos])
+    assert itch.get("intent")["name"] == "ask_treatment"  # the next in the ranking
+    assert sos.get("intent")["name"] == "emergency"
+
+
 def test_featurizer_adds_one_sentence_vector_per_message(fake_embedder) -> None:
     featurizer = SentenceEmbeddingFeaturizer(
         {**SentenceEmbeddingFeaturizer.get_default_config(), "alias": "minilm"}, "featurizer"

@@ -1,6 +1,10 @@
-import pytest
+import re
 
-from bot.safety import asks_beyond_the_emergency, asks_for_a_dose, is_emergency
+import pytest
+import yaml
+
+from actions.settings import PROJECT_ROOT
+from bot.safety import asks_beyond_the_emergency, asks_for_a_dose, is_emergency, mentions_a_sign
 
 
 @pytest.mark.parametrize(
@@ -118,3 +122,28 @@ def test_a_question_asking_for_a_dose(text: str, dose: bool) -> None:
 )
 def test_an_emergency_that_also_asks_a_question(text: str, asks_too: bool) -> None:
     assert asks_beyond_the_emergency(text) is asks_too
+
+
+def test_every_emergency_the_classifier_learns_uses_a_word_of_one() -> None:
+    """The classifier's `emergency` stands only with a sign word: its examples all have one."""
+    data = yaml.safe_load((PROJECT_ROOT / "nlu_data" / "conversation.yml").read_text("utf-8"))
+    block = next(item["examples"] for item in data["nlu"] if item.get("intent") == "emergency")
+    examples = [
+        re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", line.strip()[2:]) for line in block.splitlines()
+    ]
+    assert len(examples) > 50
+    assert [text for text in examples if text and not mentions_a_sign(text)] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "sign"),
+    [
+        ("the itching is driving me mad at night, what can I do", False),
+        ("my spots are so itchy tonight", False),
+        ("she's reacting badly what do i do", True),
+        ("SOS my child", True),
+        ("i feel lightheaded and weird", True),
+    ],
+)
+def test_a_sign_word(text: str, sign: bool) -> None:
+    assert mentions_a_sign(text) is sign
