@@ -84,8 +84,8 @@ browser: ## Install Debian's chromium for the browser test (as root, with apt)
 
 setup: venv train index web ## Everything run and test need
 
-build/credentials.yml: bot/credentials.yml bot/telegram.py $(VENV)/.installed
-	$(PY) -m bot.telegram $< $@
+build/credentials.yml: bot/credentials.yml bot/telegram_credentials.py $(VENV)/.installed
+	$(PY) -m bot.telegram_credentials $< $@
 
 run: setup $(CREDENTIALS) ## Start the action server, Rasa (REST + socket.io) and the chat page; Ctrl-C stops all
 	$(PY) -m scripts.preflight
