@@ -36,8 +36,8 @@ export TELEGRAM_API_URL ?= https://api.telegram.org
 CREDENTIALS := $(if $(strip $(TELEGRAM_ACCESS_TOKEN)),build/credentials.yml,bot/credentials.yml)
 
 TRAINING_DATA := config.yml bot/domain.yml bot/stories.yml bot/rules.yml $(wildcard nlu_data/*.yml) \
-  bot/components.py bot/safety.py actions/text_classifier.py actions/sanitize.py \
-  actions/scope.py actions/context.py actions/words.py
+  bot/components.py bot/entity_resolver.py bot/safety.py actions/text_classifier.py \
+  actions/sanitize.py actions/scope.py actions/context.py actions/words.py
 RASA_PATHS    := --config config.yml --domain bot/domain.yml --data bot/stories.yml bot/rules.yml nlu_data
 RUN_ACTIONS   := $(PY) -m actions.server --port $(ACTIONS_PORT)
 # bot.serve is `rasa run`, plus --enable-api --auth-token only when RASA_AUTH_TOKEN is set.
@@ -84,8 +84,8 @@ browser: ## Install Debian's chromium for the browser test (as root, with apt)
 
 setup: venv train index web ## Everything run and test need
 
-build/credentials.yml: bot/credentials.yml bot/telegram.py $(VENV)/.installed
-	$(PY) -m bot.telegram $< $@
+build/credentials.yml: bot/credentials.yml bot/telegram_credentials.py $(VENV)/.installed
+	$(PY) -m bot.telegram_credentials $< $@
 
 run: setup $(CREDENTIALS) ## Start the action server, Rasa (REST + socket.io) and the chat page; Ctrl-C stops all
 	$(PY) -m scripts.preflight

@@ -1,4 +1,4 @@
-"""The project's custom Rasa NLU components.
+"""The project's custom Rasa NLU components that read a message's intent.
 
 `SentenceEmbeddingFeaturizer` adds all-MiniLM-L6-v2 sentence embeddings to every message, from
 the model the action server uses, loaded from its Python package (no download).
@@ -11,7 +11,8 @@ see the README) and trains in seconds.
 
 `MessageCleaner` (first in the pipeline) strips markup and control characters and caps the length
 of what people type (actions/sanitize.py). The components that overrule the classifier
-(emergencies, doses, other diseases, small talk) are in bot/intent_guards.py.
+(emergencies, doses, other diseases, small talk) are in bot/intent_guards.py, the one that settles
+overlapping entities in bot/entity_resolver.py.
 """
 
 from __future__ import annotations
@@ -30,7 +31,6 @@ from rasa.nlu.constants import FEATURIZER_CLASS_ALIAS
 from rasa.nlu.featurizers.dense_featurizer.dense_featurizer import DenseFeaturizer
 from rasa.shared.constants import INTENT_MESSAGE_PREFIX
 from rasa.shared.nlu.constants import (
-    ENTITIES,
     FEATURE_TYPE_SENTENCE,
     INTENT,
     INTENT_NAME_KEY,
@@ -270,33 +270,6 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         with model_storage.read_from(resource) as directory:
             classifier = TextClassifier.load(directory)
         return cls(config, model_storage, resource, classifier)
-
-
-@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
-class OverlappingEntityResolver(StatelessComponent):
-    """Keeps the longest of overlapping entities: "bone marrow biopsy" is a test, not an organ.
-
-    RegexEntityExtractor matches every lookup table on its own, so "skin biopsy" also yields
-    the organ "skin" and "the skin one" the organ "skin" beside the form. Place it after the
-    extractors and before EntitySynonymMapper.
-    """
-
-    def process(self, messages: list[Message]) -> list[Message]:
-        for message in messages:
-            entities = message.get(ENTITIES) or []
-            if len(entities) > 1:
-                message.set(ENTITIES, longest_without_overlaps(entities), add_to_output=True)
-        return messages
-
-
-def longest_without_overlaps(entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The entities that no longer entity overlaps, in text order (ties: the earlier listed)."""
-    kept: list[dict[str, Any]] = []
-    by_length = sorted(entities, key=lambda e: e["end"] - e["start"], reverse=True)
-    for entity in by_length:
-        if all(entity["end"] <= k["start"] or entity["start"] >= k["end"] for k in kept):
-            kept.append(entity)
-    return sorted(kept, key=lambda e: e["start"])
 
 
 def _sentence_vectors(messages: list[Message]) -> np.ndarray:

@@ -104,7 +104,7 @@ def test_the_nlu_components_do_not_load_the_retrieval_stack() -> None:
     import sys
 
     code = (
-        "import sys, bot.components, bot.intent_guards; "
+        "import sys, bot.components, bot.entity_resolver, bot.intent_guards; "
         "print(sorted(m for m in sys.modules if 'actions' in m))"
     )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -1,4 +1,5 @@
-"""scripts/evaluate.py: the answer-level checks and the held-out conversation file itself."""
+"""scripts/eval_answers.py: the answer-level checks, and the conversation sets scripts/evaluate.py
+names."""
 
 from __future__ import annotations
 
@@ -6,14 +7,14 @@ from collections import Counter
 
 import pytest
 
-from scripts.evaluate import (
-    ANSWER_SETS,
+from scripts.eval_answers import (
     answered_fully,
     check_turn,
     load_conversations,
     reply_text,
     summarise_answers,
 )
+from scripts.evaluate import ANSWER_SETS
 
 CATEGORIES = {"single", "follow-up", "emergency", "dose", "out-of-scope", "abstain", "smalltalk"}
 

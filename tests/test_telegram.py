@@ -28,19 +28,10 @@ from actions.clarify import topic_menu_buttons
 from actions.settings import PROJECT_ROOT
 from bot.channels import MAX_MESSAGE_CHARS
 from bot.resilience import UNAVAILABLE_REPLY
-from bot.telegram import (
-    SECRET_TOKEN_ENV,
-    SECRET_TOKEN_HEADER,
-    IncomingMessage,
-    TelegramInput,
-    TelegramOutput,
-    inline_keyboard,
-    read_update,
-    split_message,
-    telegram_length,
-    to_telegram_html,
-    write_credentials,
-)
+from bot.telegram import SECRET_TOKEN_ENV, SECRET_TOKEN_HEADER, TelegramInput, TelegramOutput
+from bot.telegram_credentials import write_credentials
+from bot.telegram_format import inline_keyboard, split_message, telegram_length, to_telegram_html
+from bot.telegram_updates import IncomingMessage, read_update
 from scripts.localnet import free_port
 from tests.conftest import Stack, make_run
 from tests.fake_telegram import BOT_USERNAME, FakeBotAPI, html_error, visible_text
