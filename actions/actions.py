@@ -104,7 +104,14 @@ class ActionAnswerQuestion(Action):
                 SLOT_LAST_ANSWER,
                 {
                     "question": answer.query,  # as searched: a follow-up with its thread
-                    **remember(plan, answer.text, answer.names, answer.referent, answer.query),
+                    **remember(
+                        plan,
+                        answer.text,
+                        answer.names,
+                        answer.referent,
+                        answer.query,
+                        answer.heading,
+                    ),
                     "chunks": answer.chunk_ids,
                     "sources": [source["url"] for source in answer.sources],
                 },

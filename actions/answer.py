@@ -47,6 +47,7 @@ class Answer:
     query: str = ""  # what was searched to find it
     referent: str | None = None  # what "it" stood for in the reading answered, if not the thread's
     names: tuple[str, ...] = ()  # tests, drugs and conditions the answer's opening names
+    heading: str = ""  # the heading of the passage the answer opens with
 
     @property
     def abstained(self) -> bool:
@@ -189,6 +190,7 @@ def compose_answer(
         chunk_ids=used,
         outcome=assessment.outcome,
         missing=assessment.missing or (assessment.unknowable.kind if assessment.unknowable else ""),
+        heading=chosen[0].hit.chunk.heading,
     )
 
 

@@ -36,7 +36,7 @@ GENERIC = frozenset(
     derm derms haem heme haematologist ped peds paeds dx hx rx tx tbh lol pls plz asap lvl
     u ur r ya yeah yep nope cos coz bc gonna wanna gotta kinda thats whats theyre shes hes
     doesnt isnt arent wasnt werent didnt couldnt shouldnt wouldnt youre weve theres hows whos
-    whenever wherever whatever however whoever
+    whenever wherever whatever however whoever both either neither each
     """.split()
 )
 # The people a question is about ("my wife is anxious"): who asks, never what is missing.

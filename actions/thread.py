@@ -46,6 +46,14 @@ def topic_words(thread: str, subject: str | None, passages: str) -> tuple[str, .
     return tuple(dict.fromkeys(found))
 
 
+def _unique(words: list[str]) -> tuple[str, ...]:
+    """Each word once, whatever its case ("Travel" from a heading, "travel" from a question)."""
+    kept: dict[str, str] = {}
+    for word in words:
+        kept.setdefault(word.lower(), word)
+    return tuple(kept.values())
+
+
 MAX_THREAD_CHARS = 200  # a long first message is cut before it is carried into follow-ups
 MAX_TOPICS = 6
 
@@ -61,6 +69,7 @@ def remember(
     named: tuple[str, ...] = (),
     referent: str | None = None,
     searched: str = "",
+    heading: str = "",
 ) -> dict[str, Any]:
     """What the next message's plan needs of this answered one (stored in `last_answer`).
 
@@ -69,7 +78,9 @@ def remember(
     one of the last answer's names rather than the thread's subject. `searched` is the reading
     that was answered: a follow-up answered without the thread ("he also has knee surgery next
     month, what should he tell the hospital?" after a question on wine) starts a thread of its
-    own, so "would he need to take anything beforehand?" is about the surgery.
+    own, so "would he need to take anything beforehand?" is about the surgery. `heading` is the
+    answer's passage's heading: the topic of a thread whose words name none ("can you take both
+    at the same time?" answered from the passage on antihistamines), so "and for kids?" stays on it.
     """
     alone = plan.follow_up and searched in (plan.question, read_alone(plan.question))
     thread = plan.question[:MAX_THREAD_CHARS] if alone else plan.thread
@@ -77,9 +88,11 @@ def remember(
         # the thread's topics, and what this follow-up asked that its answer used ("what are the
         # major and minor criteria?" adds "criteria" for "so how many do you need?")
         added = topic_words(plan.question, plan.subject, passages)
-        topics = tuple(dict.fromkeys([*plan.topics, *added]))[:MAX_TOPICS]
+        topics = _unique([*plan.topics, *added])[:MAX_TOPICS]
     else:
         topics = topic_words(thread, plan.subject, passages)
+    if not topics and heading:
+        topics = topic_words(heading, plan.subject, heading)[:MAX_TOPICS]
     return {
         "thread": thread,
         "subject": plan.subject,

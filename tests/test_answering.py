@@ -39,7 +39,9 @@ def converse(service: QuestionAnswerer, turns: list[tuple[str, list[dict], str]]
         if not answer.abstained:
             last = {
                 "question": answer.query,
-                **remember(plan, answer.text, answer.names, answer.referent, answer.query),
+                **remember(
+                    plan, answer.text, answer.names, answer.referent, answer.query, answer.heading
+                ),
                 "chunks": answer.chunk_ids,
             }
     return answers

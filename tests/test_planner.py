@@ -196,6 +196,20 @@ def test_remember_keeps_a_threads_topics_through_its_follow_ups() -> None:
     assert remember(follow, "unrelated words")["topics"] == memory["topics"]
 
 
+def test_a_thread_whose_words_name_no_topic_takes_its_answers_heading() -> None:
+    both = plan_query("can you take both at the same time", [])
+    memory = remember(both, "Many people take both types regularly.", heading="Antihistamines")
+    assert memory["topics"] == ["Antihistamines"]
+    assert "Antihistamines" in plan_query("and for kids?", [], memory).query
+    # a thread with a topic of its own keeps it; a word is never carried twice in two cases
+    travel = plan_query("flying to spain next month, any tips?", [])
+    memory = remember(travel, "Carry your medicines.", heading="Travel with mastocytosis")
+    assert memory["topics"] == ["Travel"]
+    jabs = plan_query("is it ok to get my travel jabs beforehand", [], memory)
+    after = remember(jabs, "Travel vaccines are usually fine.", searched=jabs.query)
+    assert [t.lower() for t in after["topics"]].count("travel") == 1
+
+
 def test_a_follow_up_adds_what_it_asked_to_the_threads_topics() -> None:
     first = plan_query("how do doctors confirm systemic mastocytosis?", [])
     memory = {"question": first.query, **remember(first, "Doctors confirm it with tests.")}
