@@ -37,6 +37,8 @@ ANSWERED, PARTIAL, ABSTAINED = "answered", "partial", "abstained"
 # A passage this close to the question answers it whatever odd words the question has.
 STRONG_MATCH = 0.7
 ENDINGS = ("ing", "ed", "es", "s", "ly", "ful", "ness", "y", "er", "ish")
+# How close a word that only example questions use must be to a passage's word to be corrected.
+QUESTION_ONLY_CUTOFF = 0.85
 MARKUP = re.compile(r"\]\([^)]*\)|[\[\]]")
 
 
@@ -53,29 +55,47 @@ class Vocabulary:
     """The words the knowledge base knows, and the everyday words that need no knowledge."""
 
     def __init__(
-        self, knowledge: Iterable[str], everyday: Iterable[str], written: Iterable[str] = ()
+        self,
+        knowledge: Iterable[str],
+        everyday: Iterable[str],
+        written: Iterable[str] = (),
+        prose: Iterable[str] = (),
+        keep: Iterable[str] = (),
     ) -> None:
+        self.keep = frozenset(keep)  # words never corrected ("wasnt" is not "want")
         self.known = {stem(word) for word in knowledge}
         self.everyday = set(everyday)
         # Words of the knowledge files themselves (not of the NLU data, whose out-of-scope
         # examples name mortgages and dogs).
         self.written = {stem(word) for word in written} or self.known
-        # The spelling the knowledge files use for each stem, to correct misspelt questions.
-        self._spelling = {stem(word): word for word in sorted(set(written), key=len, reverse=True)}
+        # Words of the passages (not their example questions, which misspell on purpose:
+        # "urticara", "darriers"), and the spelling they use for each stem.
+        prose = list(prose) or list(written)
+        self.prose = {stem(word) for word in prose} or self.written
+        self._spelling = {stem(word): word for word in sorted(set(prose), key=len, reverse=True)}
         self._close_to = sorted(word for word in self.known if len(word) >= 4)
         self._close_to_written = [word for word in self._close_to if word in self.written]
+        self._close_to_prose = sorted(word for word in self.prose if len(word) >= 4)
 
     @classmethod
-    def build(cls, chunks: list[Chunk], nlu_dir: Path, wordpiece_vocab: Path | None) -> Vocabulary:
+    def build(
+        cls,
+        chunks: list[Chunk],
+        nlu_dir: Path,
+        wordpiece_vocab: Path | None,
+        keep: Iterable[str] = (),
+    ) -> Vocabulary:
         texts = [t for c in chunks for t in (c.text, c.heading, c.title, *c.questions)]
         written = [word for text in texts for word in TOKEN.findall(text.lower())]
+        passages = (t for c in chunks for t in (c.text, c.heading, c.title))
+        prose = [word for text in passages for word in TOKEN.findall(text.lower())]
         for path in sorted(nlu_dir.glob("*.yml")) if nlu_dir.is_dir() else []:
             texts.append(MARKUP.sub(" ", path.read_text("utf-8")))
         words = [word for text in texts for word in TOKEN.findall(text.lower())]
         everyday: list[str] = []
         if wordpiece_vocab is not None and wordpiece_vocab.exists():
             everyday = [w for w in wordpiece_vocab.read_text("utf-8").split() if w.isalpha()]
-        return cls(words, everyday, written)
+        return cls(words, everyday, written, prose, keep)
 
     def is_everyday(self, word: str) -> bool:
         if word in self.everyday:
@@ -118,9 +138,18 @@ class Vocabulary:
         def fix(match: re.Match[str]) -> str:
             word = match.group(0)
             lower = word.lower()
-            if len(lower) < 5 or stem(lower) in self.written or self.is_everyday(lower):
+            if len(lower) < 5 or lower in self.keep or stem(lower) in self.prose:
                 return word
-            close = closest(lower, self._close_to_written)
+            if self.is_everyday(lower):
+                return word
+            if stem(lower) in self.written:
+                # only in example questions: a misspelling kept there on purpose ("urticara")
+                # if a passage word is very close and starts alike, else a word of its own
+                # ("workup", "palpitations")
+                close = closest(lower, self._close_to_prose, QUESTION_ONLY_CUTOFF)
+                close = close if close and close[0] == lower[0] else None
+            else:
+                close = closest(lower, self._close_to_prose)
             return self._spelling.get(close, word) if close else word
 
         return re.sub(r"[A-Za-z]+", fix, text)
@@ -161,9 +190,9 @@ def one_letter_apart(word: str, other: str) -> bool:
     return same_length and sum(a != b for a, b in zip(word, other, strict=True)) == 1
 
 
-def closest(word: str, stems: list[str]) -> str | None:
+def closest(word: str, stems: list[str], cutoff: float = 0.8) -> str | None:
     """The stem among `stems` that `word` most likely misspells, if any is close enough."""
-    close = difflib.get_close_matches(stem(word), stems, n=1, cutoff=0.8)
+    close = difflib.get_close_matches(stem(word), stems, n=1, cutoff=cutoff)
     return close[0] if close else None
 
 

@@ -86,6 +86,7 @@ class QuestionAnswerer:
                 self.index.chunks,
                 self.settings.nlu_dir,
                 Path(self.embedder.model_path) / "vocab.txt",
+                keep=GENERIC,
             )
             names = lookup_names(self.settings.nlu_dir, (FORM, *NAMED_KINDS))
             self.forms, self.things = names.pop(FORM), names

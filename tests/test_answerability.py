@@ -223,6 +223,18 @@ def test_a_typo_of_a_short_question_word_is_never_the_missing_part() -> None:
     ]
 
 
+def test_a_misspelling_kept_in_example_questions_is_still_corrected() -> None:
+    passages = ["urticaria", "pigmentosa", "darier", "work", "want", "agitation"]
+    questions = ["urticara", "darriers", "workup", "palpitations", "wasnt"]
+    vocabulary = Vocabulary(
+        passages + questions, [], written=passages + questions, prose=passages, keep=["wasnt"]
+    )
+    assert vocabulary.correct("is urticara contagious") == "is urticaria contagious"
+    assert vocabulary.correct("darriers sign") == "darier sign"
+    # words of their own that only example questions use stay as written
+    assert vocabulary.correct("workup for palpitations, wasnt") == "workup for palpitations, wasnt"
+
+
 def test_a_word_is_written_in_any_of_its_forms() -> None:
     vocabulary = Vocabulary(["expired"], [], written=["expiry", "expired"])
     # "do they expire?" after an answer on auto-injectors: "expire" and "expired" share a stem
