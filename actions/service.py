@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -25,6 +24,7 @@ from actions.answerability import Vocabulary, assess
 from actions.definitions import Definitions, properties_first
 from actions.embedding import TextEmbedder
 from actions.focus import ATTRIBUTES, GENERIC, PEOPLE
+from actions.foreign import foreign_words
 from actions.forms import FORM, FormNames, lookup_names
 from actions.index import KnowledgeIndex, load_or_build_index
 from actions.planner import QueryPlan
@@ -36,9 +36,6 @@ from actions.words import stem
 
 logger = logging.getLogger(__name__)
 
-# A focus word whose removal makes the question this much more like the passage is one the
-# passage does not address (on the retrieval benchmark, 1 of 82 candidate words falls below).
-FOREIGN_WORD = -0.05
 # A standalone question whose best passage is this close is not read with the thread as well.
 CLEAR_MATCH = 0.7
 READING_MARGIN = 0.03  # how much better a follow-up's reading without its thread must answer it
@@ -258,17 +255,13 @@ class QuestionAnswerer:
     def _unaddressed(
         self, plan: QueryPlan, wanted: tuple[str, ...], chosen: list[Candidate]
     ) -> list[str]:
-        """Words of `wanted` that the knowledge never uses and the chosen sentences do not address.
+        """Sought words the knowledge never uses and the chosen sentences do not address.
 
-        `wanted` are the plan's sought focus words. A word is not addressed when the question
-        without it is *more* like the best of the chosen sentences than with it (by
-        `FOREIGN_WORD`): they matched the rest of the question. "does mastocytosis cause hair
-        loss?" matches the sentences on skin symptoms better without "hair". Misspellings and
-        words the files use are never candidates; the check costs one embedding per candidate
-        word.
+        `wanted` are the plan's sought focus words; whether the sentences address one is decided
+        in actions/foreign.py. Misspellings, words the files use, people and kinds of fact
+        ("downsides?", which the files word as "risks") never are candidates.
         """
         assert self.vocabulary is not None
-        # A kind of fact ("downsides?") is one the files word their own way ("risks").
         words = [
             w
             for w in self.vocabulary.unwritten(wanted)
@@ -277,21 +270,7 @@ class QuestionAnswerer:
         if not words or not chosen:
             return []
         sentences = np.vstack([self.sentences_of(c.hit)[1][c.position] for c in chosen])
-        # Each word alone, and (for several) all of them together: "black seed oil" is foreign
-        # as a phrase although "black oil" is still half-foreign without "seed".
-        groups = [[word] for word in words] + ([words] if len(words) > 1 else [])
-        without = [plan.query for _ in groups]
-        for n, group in enumerate(groups):
-            for word in group:
-                without[n] = re.sub(rf"\b{re.escape(word)}\b", " ", without[n])
-        embeddings = self.embedder.embed([plan.query, *without])
-        full = float((sentences @ embeddings[0]).max())
-        foreign = [
-            group
-            for group, embedding in zip(groups, embeddings[1:], strict=True)
-            if full - float((sentences @ embedding).max()) < FOREIGN_WORD
-        ]
-        return list(dict.fromkeys(word for group in foreign for word in group))
+        return foreign_words(plan.query, words, sentences, self.embedder.embed)
 
     def _off_subject(self, plan: QueryPlan) -> Callable[[str], bool]:
         """Tells sentences about another form of mastocytosis than the plan's question."""
