@@ -134,6 +134,28 @@ def referent_of(text: str, entities: list[dict[str, Any]]) -> str | None:
     return str(best["value"])
 
 
+MAX_HEADING_WORDS = 3
+WITH_IT = re.compile(r"\bwith (?:it|this|that)\b", re.IGNORECASE)
+# A heading that asks, or joins two topics, is not one thing a later "it" can stand for.
+NOT_A_THING = re.compile(
+    r"^(?:what|why|how|when|who|which|is|are|can|do|does)\b|\b(?:and|or)\b", re.I
+)
+
+
+def named_heading(last_answer: dict[str, Any] | None) -> str | None:
+    """The last answer's heading when it names one thing ("Venom immunotherapy").
+
+    "how long do i need to keep doing it?" after an answer from the passage on venom
+    immunotherapy, in a thread about wasp stings that named no subject, is about the therapy.
+    "Tattoos and piercings" or "What mast cells do" name no one thing.
+    """
+    heading = str((last_answer or {}).get("heading") or "")
+    words = heading.split()
+    if not words or len(words) > MAX_HEADING_WORDS or NOT_A_THING.search(heading):
+        return None
+    return heading.lower()
+
+
 def resolve_reference(
     question: str, subject: str | None, mentions: list[list[str]] | None = None
 ) -> str | None:
@@ -224,6 +246,11 @@ def plan_query(
     else:
         subject = " ".join(named) or previous_subject or None
     earlier = (last_answer or {}).get("referent") if last_answer else remembered_subject
+    # In a thread with no subject, "it" may be the one thing the last answer was about ("how long
+    # do i keep doing it?" after the passage on venom immunotherapy), for this message only.
+    # "can i still do sport with it?" lives with the condition, not with the last passage's thing.
+    lives_with = bool(WITH_IT.search(question))
+    thing = earlier or (None if previous_subject or lives_with else named_heading(last_answer))
     # "how is that different from the indolent kind?" compares: "it" stays the thread's subject.
     referent = (referent_of(text, entities) if new_subject else None) or earlier
     before = [tuple(pair) for pair in (last_answer or {}).get("mentions") or [] if len(pair) == 2]
@@ -236,7 +263,7 @@ def plan_query(
     else:
         anchor = thread_words(thread, previous_subject) if thread else str(previous_subject)
     resolved = (
-        resolve_reference(question, earlier, [list(m) for m in mentions])
+        resolve_reference(question, thing, [list(m) for m in mentions])
         if leans_back and not new_subject
         else None
     )

@@ -100,6 +100,7 @@ def remember(
         "mentions": [list(pair) for pair in plan.mentions],
         "topics": list(topics),
         "named": list(named),
+        "heading": heading,
     }
 
 

@@ -210,6 +210,21 @@ def test_a_thread_whose_words_name_no_topic_takes_its_answers_heading() -> None:
     assert [t.lower() for t in after["topics"]].count("travel") == 1
 
 
+def test_it_can_be_the_one_thing_the_last_answer_was_about() -> None:
+    stings = plan_query("got stung by a wasp and nearly passed out. are the two connected?", [])
+    memory = {
+        "question": stings.query,
+        **remember(stings, "Venom immunotherapy lowers the risk.", heading="Venom immunotherapy"),
+    }
+    assert "venom immunotherapy" in plan_query("how long do i keep doing it?", [], memory).query
+    # living with it is living with the condition; a heading that joins topics is no one thing
+    assert (
+        "venom" not in plan_query("can i still do sport with it?", [], memory).query.split("(")[0]
+    )
+    memory["heading"] = "Tattoos and piercings"
+    assert "tattoos" not in plan_query("could it carry on?", [], memory).query.split("(")[0]
+
+
 def test_a_follow_up_adds_what_it_asked_to_the_threads_topics() -> None:
     first = plan_query("how do doctors confirm systemic mastocytosis?", [])
     memory = {"question": first.query, **remember(first, "Doctors confirm it with tests.")}
