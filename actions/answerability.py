@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from actions.claims import claimed_symptom, uncovered
 from actions.focus import (
     Unknowable,
     expected_fact,
@@ -246,6 +247,7 @@ def assess(
     has_subject: bool,
     generic: Iterable[str] = (),
     unaddressed: Iterable[str] = (),
+    examples: str = "",
 ) -> Assessment:
     """Decide answered / partial / abstained for one message.
 
@@ -260,6 +262,8 @@ def assess(
         generic: words that never name what is missing ("oil" may, "help" may not).
         unaddressed: focus words the passage does not address, however close it is
             ("mortgage" in "does mastocytosis affect getting a mortgage?").
+        examples: the example questions of the passages, whose everyday words ("tummy") count
+            as the passages' own when a symptom the question names is looked for in them.
     """
     cannot_know = unknowable_match(message)
     if best_similarity < threshold:
@@ -279,6 +283,10 @@ def assess(
     # A place, organisation or brand the knowledge base never names ("in Ireland", "Ryanair")
     # is missing however close the passage is: the passage is about something more general.
     named = [w for w in proper_nouns(message) if not vocabulary.mentions(w)]
+    claimed = claimed_symptom(message)  # "can mastocytosis cause ringing in the ears?"
+    if claimed:
+        claimed = vocabulary.correct(claimed)  # "too dence": "dense" is in the passage
+        named += uncovered(claimed, f"{passages} {examples}", frozenset(generic))
     weak = unknown if best_similarity < STRONG_MATCH else []
     unknown = list(dict.fromkeys([*named, *weak, *unaddressed]))
     known_rest = [word for word in known_rest if word not in named]

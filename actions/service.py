@@ -19,6 +19,7 @@ from actions.answer import (
     choose_sentences,
     compose_answer,
     not_again,
+    passage_hits,
 )
 from actions.answerability import Vocabulary, assess
 from actions.definitions import Definitions, properties_first
@@ -187,8 +188,9 @@ class QuestionAnswerer:
             passages=" ".join(candidate.sentence for candidate in candidates),
             vocabulary=self.vocabulary,
             has_subject=bool(plan.subject),
-            generic=GENERIC,
+            generic=GENERIC | PEOPLE,
             unaddressed=self._unaddressed(plan, wanted, chosen),
+            examples=" ".join(q for hit in passage_hits(hits) for q in hit.chunk.questions),
         )
         answer = compose_answer(chosen, assessment, plan.subject or "", hits)
         return replace(answer, query=query, referent=referent, names=self._names(plan, chosen))
