@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from bot.small_talk import QUESTION_OPENING  # one pattern for "opens like a question"
+
 # Someone, a child too: who a sign is about.
 _SOMEONE = (
     r"\b(?:i|i'?m|we|he|she|they|he'?s|she'?s|they'?re|baby|babies|child|kid|toddler|son|"
@@ -105,11 +107,6 @@ HISTORY = re.compile(
     re.IGNORECASE,
 )
 _SENTENCE_END = re.compile(r"(?<=[.?!])\s+|\n+")
-QUESTION_OPENING = re.compile(
-    r"\s*(?:can|could|should|shall|is|are|was|does|do|did|will|would|what|how|why|when|which|"
-    r"who|where)\b",
-    re.IGNORECASE,
-)
 MIN_QUESTION_WORDS = 4
 
 

@@ -110,6 +110,8 @@ def test_a_question_asking_for_a_dose(text: str, dose: bool) -> None:
         ),
         ("my husband collapsed last summer after a sting. should he carry two pens now?", True),
         ("i fainted at the wheel last year, can i still drive with masto", True),
+        # the same "opens like a question" as small talk uses: "so", "ok" may come first
+        ("i fainted twice after wasp stings, so can i still go hiking this summer", True),
         ("I collapsed once at work, is that a masto symptom", True),
         # Happening now, or no question of its own: the steps alone.
         ("I can't breathe, this happened once before", False),
