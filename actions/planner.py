@@ -107,6 +107,11 @@ def expand_entities(text: str, entities: list[dict[str, Any]]) -> str:
     return expanded
 
 
+def joined(names: list[str]) -> str | None:
+    """Several subjects as one ("cetirizine and omalizumab"), each once; None for none."""
+    return " and ".join(dict.fromkeys(name for name in names if name)) or None
+
+
 def named_subjects(entities: list[dict[str, Any]]) -> list[str]:
     """Canonical values of the form, gene, drug, condition and test entities a message names."""
     values = [str(e["value"]) for e in entities if e.get("entity") in SUBJECT_ENTITIES]
@@ -229,7 +234,7 @@ def plan_query(
         return QueryPlan(
             question=question,
             query=question,
-            subject=" ".join(named) or None,
+            subject=joined(named),
             focus=focus,
             thread=question[:MAX_THREAD_CHARS],
             follow_up=False,
@@ -242,9 +247,9 @@ def plan_query(
     # "that mutation" leans on the thread's subject; "what about ASM?" names a new one.
     new_subject = bool(named) and asks_previous_question_again(text)
     if leans_back and not new_subject:
-        subject = " ".join(dict.fromkeys([str(previous_subject or ""), *named])).strip() or None
+        subject = joined([str(previous_subject or ""), *named])
     else:
-        subject = " ".join(named) or previous_subject or None
+        subject = joined(named) or previous_subject or None
     earlier = (last_answer or {}).get("referent") if last_answer else remembered_subject
     # In a thread with no subject, "it" may be the one thing the last answer was about ("how long
     # do i keep doing it?" after the passage on venom immunotherapy), for this message only.

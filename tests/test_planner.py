@@ -356,3 +356,13 @@ def test_the_subject_a_first_message_names_is_not_an_earlier_subject() -> None:
     plan = plan_query(text, [sm], None, remembered_subject="systemic mastocytosis")
     assert not plan.follow_up
     assert plan.query == text.replace("SM", "systemic mastocytosis")
+
+
+def test_two_subjects_read_as_two() -> None:
+    text = "can i take cetirizine while on omalizumab"
+    entities = [
+        {"entity": "drug", "value": "cetirizine", "start": 11, "end": 21},
+        {"entity": "drug", "value": "omalizumab", "start": 31, "end": 41},
+    ]
+    # the partial answer says "What I can tell you about cetirizine and omalizumab: ..."
+    assert plan_query(text, entities).subject == "cetirizine and omalizumab"
