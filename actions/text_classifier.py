@@ -78,8 +78,9 @@ class TextClassifier:
         self._intercept: np.ndarray | None = None
         # The weights split by feature block and transposed, and each vectorizer's idf, built on
         # first use (`_logits`).
-        self._weight_blocks: list[np.ndarray] | None = None
-        self._idfs: list[np.ndarray] | None = None
+        # The weights cut into blocks and the vectorizers' idf, made on first use and set as one
+        # value: two request threads may predict at once, and one must never see half of it.
+        self._prepared: tuple[list[np.ndarray], list[np.ndarray]] | None = None
 
     @property
     def is_fitted(self) -> bool:
@@ -127,7 +128,7 @@ class TextClassifier:
         self.classes = [str(label) for label in model.classes_]
         self._coef = model.coef_.astype(np.float32)
         self._intercept = model.intercept_.astype(np.float32)
-        self._weight_blocks = self._idfs = None
+        self._prepared = None
         return self
 
     def predict_proba(self, texts: list[str], embeddings: np.ndarray) -> np.ndarray:
@@ -152,22 +153,23 @@ class TextClassifier:
         for the same result.
         """
         assert self._vectorizers is not None and self._coef is not None
-        if self._weight_blocks is None:
+        prepared = self._prepared
+        if prepared is None:
             sizes = [np.asarray(embeddings).shape[1]]
             sizes += [len(vectorizer.vocabulary_) for vectorizer in self._vectorizers]
             bounds = np.cumsum([0, *sizes])
-            self._weight_blocks = [
+            weight_blocks = [
                 np.ascontiguousarray(
                     self._coef[:, start:end].T, dtype=np.float32 if block == 0 else np.float64
                 )
                 for block, (start, end) in enumerate(itertools.pairwise(bounds))
             ]
-            self._idfs = [np.ravel(vectorizer.idf_) for vectorizer in self._vectorizers]
-        assert self._idfs is not None
-        dense_weights, *sparse_weights = self._weight_blocks
+            idfs = [np.ravel(vectorizer.idf_) for vectorizer in self._vectorizers]
+            prepared = self._prepared = (weight_blocks, idfs)
+        (dense_weights, *sparse_weights), idfs = prepared
         dense = np.asarray(embeddings, dtype=np.float32) * self.config.embedding_weight
         logits = dense @ dense_weights + self._intercept
-        blocks = zip(self._vectorizers, self._idfs, sparse_weights, strict=True)
+        blocks = zip(self._vectorizers, idfs, sparse_weights, strict=True)
         for vectorizer, idf, weights in blocks:
             logits += np.asarray(tfidf(vectorizer, idf, texts) @ weights)
         return logits

@@ -24,6 +24,32 @@ def labelled(fake_embedder) -> tuple[list[str], np.ndarray, list[str]]:
     return texts, fake_embedder.embed(texts), labels
 
 
+def test_a_prediction_started_while_another_prepares_the_weights_sees_all_or_nothing(
+    fake_embedder, monkeypatch
+) -> None:
+    """Two request threads may predict at once on a fresh classifier (an action server just
+    started): one must never see the weights prepared and the idf not yet. A second prediction
+    made from inside the first one's preparation stands for that other thread, deterministically.
+    """
+    import actions.text_classifier as module
+
+    texts, embeddings, labels = labelled(fake_embedder)
+    classifier = TextClassifier(ClassifierConfig(C=10)).fit(texts, embeddings, labels)
+    query = ["what causes masto"]
+    inner: list[np.ndarray] = []
+    ravel = np.ravel
+
+    def ravel_while_another_thread_predicts(array):  # called while preparing the idf
+        if not inner:
+            inner.append(np.zeros(1))
+            inner[0] = classifier.predict_proba(query, fake_embedder.embed(query))
+        return ravel(array)
+
+    monkeypatch.setattr(module.np, "ravel", ravel_while_another_thread_predicts)
+    outer = classifier.predict_proba(query, fake_embedder.embed(query))
+    assert np.allclose(inner[0], outer)
+
+
 def test_classifier_learns_the_labels_and_survives_a_round_trip(fake_embedder, tmp_path) -> None:
     texts, embeddings, labels = labelled(fake_embedder)
     classifier = TextClassifier(ClassifierConfig(C=10)).fit(texts, embeddings, labels)
