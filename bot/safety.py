@@ -121,7 +121,8 @@ ANY_SIGN = re.compile(
     r"limp|drowsy|wheez\w*|chest|heart|pulse|shock|anaphyla\w*|react\w*|epi-?pens?|adrenaline|"
     r"epinephrine|auto-?injector|ambulance|911|999|112|emergency|urgent\w*|help|sos|dying|die|"
     r"vomit\w*|dizz\w*|light-?headed|hives|rash|stung|sting|numb|tingl\w*|shak\w*|worse|"
-    r"now|rn|asap|quick\w*)\b",
+    r"sleepy|wake|woke|cough\w*|hoarse|voice|talk\w*|speak\w*|confus\w*|weak\w*|clammy|"
+    r"sweat\w*|cold|now|rn|asap|quick\w*)\b",
     re.IGNORECASE,
 )
 

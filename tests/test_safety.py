@@ -145,6 +145,8 @@ def test_every_emergency_the_classifier_learns_uses_a_word_of_one() -> None:
         ("she's reacting badly what do i do", True),
         ("SOS my child", True),
         ("i feel lightheaded and weird", True),
+        ("my baby is very sleepy and won't wake properly", True),
+        ("his voice has gone hoarse and he keeps coughing", True),
     ],
 )
 def test_a_sign_word(text: str, sign: bool) -> None:
