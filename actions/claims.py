@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import re
 
+from actions.context import MASTOCYTOSIS_WORDS
 from actions.words import STOPWORDS, stem, tokenize
 
-_CONDITION = r"(?:mastocytosis|masto|mastocitosis|sm|ism|it|this|that|my condition)"
+_CONDITION = rf"(?:{MASTOCYTOSIS_WORDS}|sm|ism|it|this|that|my condition)"
 CLAIM = re.compile(
     # "can mastocytosis cause ringing in the ears?", "does masto make your joints ache"
     r"\b(?:does|do|can|could|would|will|is|might)\s+" + _CONDITION + r"\s+"

@@ -41,7 +41,8 @@ SUBJECT_ENTITIES = (*SUBJECT_SLOTS, "condition", "test")
 
 # A question about mastocytosis itself ("what causes mastocytosis?") is not about the form
 # discussed before, however short it is.
-ABOUT_MASTOCYTOSIS_ITSELF = re.compile(r"\b(?:mastocytosis|masto|mastocitosis)\b", re.IGNORECASE)
+MASTOCYTOSIS_WORDS = r"mastocytosis|masto|mastocitosis"  # the condition's name, as people write it
+ABOUT_MASTOCYTOSIS_ITSELF = re.compile(rf"\b(?:{MASTOCYTOSIS_WORDS})\b", re.IGNORECASE)
 
 
 def is_follow_up(question: str) -> bool:

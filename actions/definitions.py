@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
+from functools import lru_cache
 
 from actions.forms import FormNames
 from actions.retrieval import Hit
@@ -33,6 +34,8 @@ class Definitions:
         """`subjects`: the forms and conditions a passage can define; `names`: all names."""
         self.subjects = tuple(subjects)
         self.names = tuple(names)
+        # Every follow-up asks again about the same few hundred headings: remember them.
+        self.defines = lru_cache(maxsize=1024)(self._defines)
 
     def _rest(self, text: str, wrapping: frozenset[str]) -> set[str]:
         """The words of `text` other than names and the `wrapping` words."""
@@ -40,7 +43,7 @@ class Definitions:
             text = names.without_names(text)
         return set(tokenize(text)) - wrapping
 
-    def defines(self, heading: str) -> bool:
+    def _defines(self, heading: str) -> bool:
         """True if a heading is a name and nothing else ("Diffuse cutaneous mastocytosis")."""
         named = any(names.named_in(heading) for names in self.subjects)
         return named and not self._rest(heading, HEADING_WORDS)

@@ -48,6 +48,7 @@ PEOPLE = frozenset(
     stepson stepdaughter stepmum stepmom stepdad stepfather stepmother
     """.split()
 )
+NEVER_MISSING = GENERIC | PEOPLE  # words an answer never names as what it lacks
 
 
 # Words that ask for a property of whatever was just discussed ("side effects?", "does it

@@ -24,7 +24,7 @@ from actions.answer import (
 from actions.answerability import Vocabulary, assess
 from actions.definitions import Definitions, properties_first
 from actions.embedding import TextEmbedder
-from actions.focus import ATTRIBUTES, GENERIC, PEOPLE
+from actions.focus import ATTRIBUTES, GENERIC, NEVER_MISSING, PEOPLE
 from actions.foreign import foreign_words
 from actions.forms import FORM, FormNames, lookup_names
 from actions.index import KnowledgeIndex, load_or_build_index
@@ -188,7 +188,7 @@ class QuestionAnswerer:
             passages=" ".join(candidate.sentence for candidate in candidates),
             vocabulary=self.vocabulary,
             has_subject=bool(plan.subject),
-            generic=GENERIC | PEOPLE,
+            generic=NEVER_MISSING,
             unaddressed=self._unaddressed(plan, wanted, chosen),
             examples=" ".join(q for hit in passage_hits(hits) for q in hit.chunk.questions),
         )
