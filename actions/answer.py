@@ -32,6 +32,14 @@ SAID_PENALTY = 0.1  # a passage the last answer was made of, for a follow-up
 KEEP_WITHIN = 0.1  # sentences of other passages this close to the best one's score are kept
 PASSAGE_MARGIN = 0.15  # passages this close to the best one's score give sentences
 CHUNK_PART = re.compile(r"(?:-(\d+))?(?:-x)*")  # actions/knowledge.py's chunk id suffixes
+# A sentence that opens by pointing back ("It is not licensed for mastocytosis") cannot open an
+# answer alone: the sentences before it in its passage, up to `MAX_LEAD_IN`, come first.
+LEANS_BACK = re.compile(
+    r"^(?:it|its|they|their|them|these|this|those|that|such|both|he|she|however|but|also|"
+    r"for (?:that|this) reason|in (?:that|this) case)\b",
+    re.IGNORECASE,
+)
+MAX_LEAD_IN = 2
 
 
 @dataclass(frozen=True)
@@ -128,6 +136,9 @@ def candidate_sentences(
 def choose_sentences(candidates: list[Candidate], max_sentences: int) -> list[Candidate]:
     """The best sentence first, then the others that address the question, in reading order.
 
+    A best sentence that points back ("It is not licensed ...") opens after the sentences of its
+    passage it points to (`lead_in`).
+
     A passage is written to be read whole, and a sentence that states the answer (a number, a
     list) is often less like the question than one that repeats it, so the best sentence's own
     passage is kept whole; other passages add only sentences nearly as good as the best.
@@ -151,8 +162,28 @@ def choose_sentences(candidates: list[Candidate], max_sentences: int) -> list[Ca
         other = chunk.section != section
         return (other, candidate.hit_rank if other else 0, part, candidate.position)
 
-    kept = [c for c in ranked[1:] if close(c)][: max_sentences - 1]
-    return [best, *sorted(kept, key=reading_order)]
+    lead = [*lead_in(best, candidates, min(MAX_LEAD_IN, max_sentences - 1)), best]
+    taken = {id(c) for c in lead}
+    kept = [c for c in ranked[1:] if id(c) not in taken and close(c)][: max_sentences - len(lead)]
+    return [*lead, *sorted(kept, key=reading_order)]
+
+
+def lead_in(best: Candidate, candidates: list[Candidate], limit: int) -> list[Candidate]:
+    """The sentences a best sentence that points back needs before it, in reading order.
+
+    "It is not licensed for mastocytosis, so it is used off-label" opens with what "it" is:
+    "Omalizumab (Xolair) is an antibody that ...".
+    """
+    own = {c.position: c for c in candidates if c.hit is best.hit}
+    lead: list[Candidate] = []
+    first = best
+    while LEANS_BACK.match(first.sentence) and len(lead) < limit:
+        before = own.get(first.position - 1)
+        if before is None:
+            break
+        lead.insert(0, before)
+        first = before
+    return lead
 
 
 def chunk_part(chunk_id: str, section: str) -> int:

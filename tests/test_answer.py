@@ -79,10 +79,19 @@ def test_other_passages_add_only_sentences_nearly_as_good() -> None:
 
 
 def test_focus_words_lift_the_sentence_that_names_them() -> None:
-    query = (axis(0) + axis(1)) / np.sqrt(2)  # equally close to the first two sentences
+    query = (axis(0) + axis(2)) / np.sqrt(2)  # equally close to two sentences
     hits = [hit("doc#biopsy", BIOPSY, 0.9)]
-    assert answer_for(query, hits, focus=["clinic"]).startswith(BIOPSY[1])
+    assert answer_for(query, hits, focus=["anaesthetic"]).startswith(BIOPSY[2])
     assert answer_for(query, hits, focus=["hip"]).startswith(BIOPSY[0])
+
+
+def test_a_best_sentence_that_points_back_opens_after_what_it_points_to() -> None:
+    # "It is done in a clinic" cannot open an answer: "it" is the biopsy of the sentence before.
+    hits = [hit("doc#biopsy", BIOPSY, 0.9)]
+    said = answer_for(axis(1), hits).split(SOURCES_BREAK)[0]
+    assert said.startswith(f"{BIOPSY[0]} {BIOPSY[1]}")
+    assert said.count(BIOPSY[0]) == 1
+    assert answer_for(axis(1), hits, most=1).startswith(BIOPSY[1])  # no room for a lead-in
 
 
 def test_length_is_capped_and_sources_are_those_of_the_sentences_used() -> None:
