@@ -26,7 +26,7 @@ from actions.intents import FALLBACK_INTENT, retrieval_intent
 from actions.planner import plan_query
 from actions.retrieval import INTENT_TOPICS
 from actions.sanitize import MAX_MESSAGE_CHARS, TRUNCATED_KEY, clean_text, is_empty_message
-from actions.scope import FOLLOW_UP, OTHER, decide_scope, domain_entity_types
+from actions.scope import FOLLOW_UP, OTHER, decide_scope, domain_entity_types, is_about_care
 from actions.service import get_service
 from actions.thread import remember
 
@@ -157,6 +157,11 @@ def answers(event: dict[str, Any]) -> bool:
     return event.get("name") == SLOT_LAST_ANSWER
 
 
+def said_anything(event: dict[str, Any]) -> bool:
+    """An answer, a gap or an abstention: any reply the question got."""
+    return answers(event) or event.get("name") == SLOT_UNANSWERED
+
+
 def names_a_gap_or_answers(event: dict[str, Any]) -> bool:
     """An answer, or a statement of what exactly the knowledge base lacks."""
     if answers(event):
@@ -270,8 +275,9 @@ class ActionOutOfScope(ActionAnswerQuestion):
     follow-up, names no other disease, and shares a word with the knowledge files (so "what about
     football?" stays out of scope) or asks what no knowledge base can know ("is there one in
     leeds?"), it is searched as a follow-up of the last question, with the stricter threshold
-    retrieval uses without a question intent. Only if that finds an answer, or names what is
-    missing, is it given; otherwise the reply is the usual statement of what the assistant covers.
+    retrieval uses without a question intent. A follow-up gets whatever that finds: an answer, the
+    missing part, or "I don't know that"; a question no one can know, an answer or the gap only.
+    Otherwise the reply is the usual statement of what the assistant covers.
     """
 
     def name(self) -> str:
@@ -290,15 +296,20 @@ class ActionOutOfScope(ActionAnswerQuestion):
             # "is there one in leeds?" after a question on specialists: a gap to name
             knows_words=lambda t: service.knows_words(t) or unknowable_kind(t) is not None,
         )
-        # "is dr patel at addenbrookes any good?" after an answer: a question about a named doctor
-        # or hospital, which no one can answer, said as such rather than called another subject
-        # (a pizza place near me stays out of scope)
+        # "is dr patel at addenbrookes any good?" or "how long is the wait at St James's?" after an
+        # answer: a question no one can answer (a named doctor, or one about care), said as such
+        # rather than called another subject (a pizza place near me stays out of scope)
         cannot_know = unknowable_kind(text)
-        about_a_doctor = scope != OTHER and cannot_know is not None and cannot_know.kind == "named"
-        if scope == FOLLOW_UP or (about_a_doctor and tracker.get_slot(SLOT_LAST_ANSWER)):
-            events = await self.answer_as_follow_up(
-                dispatcher, tracker, domain, names_a_gap_or_answers
-            )
+        unknowable = (
+            scope != OTHER
+            and cannot_know is not None
+            and (cannot_know.kind == "named" or is_about_care(text))
+        )
+        if scope == FOLLOW_UP or (unknowable and tracker.get_slot(SLOT_LAST_ANSWER)):
+            # A follow-up ("how long should she stay afterwards?") is ours even when the
+            # knowledge lacks its answer: that is said, not that it is another subject.
+            keep = said_anything if scope == FOLLOW_UP else names_a_gap_or_answers
+            events = await self.answer_as_follow_up(dispatcher, tracker, domain, keep)
             if events is not None:
                 return events
         dispatcher.utter_message(response="utter_out_of_scope")

@@ -62,9 +62,25 @@ def continues_conversation(question: str) -> bool:
 MORE_OF_IT = re.compile(r"\b(?:examples?|more|details?|elaborate)\b", re.IGNORECASE)
 
 
+# "what can you do?", "show me the menu", "what should I ask?": a question about the assistant.
+ABOUT_THE_ASSISTANT = re.compile(
+    r"\b(?:you|u|ya|bot|chat|menu|topics?|options?|features|capabilit\w*|instructions?|help|"
+    r"ask|use this|start|cover|info|information|subjects?)\b",
+    re.IGNORECASE,
+)
+
+
 def asks_about_the_last_answer(question: str) -> bool:
-    """True for "give me some examples" or "what are they looking for in it?" after an answer."""
-    return bool(POINTS_BACK.search(question) or MORE_OF_IT.search(question))
+    """True if a message after an answer asks about it rather than about the assistant.
+
+    "give me some examples", "what are they looking for in it?" or "what would be the next
+    step?": it points back, asks for more, or asks something without naming the assistant.
+    """
+    return bool(
+        POINTS_BACK.search(question)
+        or MORE_OF_IT.search(question)
+        or not ABOUT_THE_ASSISTANT.search(question)
+    )
 
 
 def asks_previous_question_again(question: str) -> bool:

@@ -14,7 +14,8 @@ diseases, and their wording ("get worse", "while") can outweigh what the message
 
 A third case needs the conversation: a message the NLU calls out of scope but that continues
 the last answer ("what about food?" after triggers, "what can we do at home to make her skin
-less bad?"), names no other condition and shares a word with the knowledge base is a follow-up.
+less bad?"), names no other condition and shares a word with the knowledge base (or has no word
+but pointers: "what can I do about it?") is a follow-up.
 
 `decide_scope` holds all three rules. The NLU pipeline (bot/intent_guards.py's ScopeGuard, after
 entity extraction) calls it without the conversation; `action_out_of_scope` calls it with it.
@@ -26,6 +27,7 @@ import re
 from collections.abc import Callable
 
 from actions.context import continues_conversation
+from actions.words import tokenize
 
 OTHER_CONDITIONS = re.compile(
     r"\b(?:cancers?|tumou?rs?|leuka?emia|lymphoma|melanoma|diabetes|diabetic|asthma|eczema|"
@@ -59,6 +61,22 @@ MASTOCYTOSIS_CONTEXT = re.compile(
 MASTOCYTOSIS_WORDS = re.compile(MASTOCYTOSIS_TERMS, re.IGNORECASE)
 # Entity types whose lookup tables hold mastocytosis vocabulary (organ names are everyday words).
 DOMAIN_ENTITIES = frozenset({"form", "symptom", "drug", "gene", "test", "population", "condition"})
+
+
+# Words of health care: "how long is the wait to see the specialist at St James's?" is about care,
+# "can you recommend a good pizza place near me?" is not.
+CARE_WORDS = re.compile(
+    r"\b(?:specialists?|doctors?|gps?|consultants?|clinics?|hospitals?|cent(?:re|er)s?|nurses?|"
+    r"pharmac\w*|tests?|scans?|biops\w*|treatments?|medicines?|medications?|drugs?|tablets?|"
+    r"appointments?|referrals?|insurers?|insurance|prescriptions?|haematolog\w*|hematolog\w*|"
+    r"dermatolog\w*|allergists?|immunolog\w*)\b",
+    re.IGNORECASE,
+)
+
+
+def is_about_care(text: str) -> bool:
+    """True if the text names health care: a specialist, a test, a treatment, insurance."""
+    return bool(CARE_WORDS.search(text))
 
 
 OTHER, OURS, FOLLOW_UP, UNCLEAR = "other condition", "ours", "follow-up", "unclear"
@@ -104,7 +122,9 @@ def decide_scope(
         return OTHER
     if is_about_mastocytosis(text, set(entity_types)):
         return OURS
-    if follows_an_answer and continues_conversation(text) and knows_words and knows_words(text):
+    # "what can I do about it?" has no word of its own to check: it only points back.
+    known = knows_words is not None and (not tokenize(text) or knows_words(text))
+    if follows_an_answer and continues_conversation(text) and known:
         return FOLLOW_UP
     return UNCLEAR
 

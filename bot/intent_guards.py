@@ -36,7 +36,7 @@ EMERGENCY_INTENT = "emergency"
 # An emergency told with a history and a question of its own: the steps, then the answer.
 EMERGENCY_WITH_QUESTION_INTENT = "emergency_with_question"
 PERSONAL_ADVICE_INTENT = "ask_personal_advice"
-OUT_OF_SCOPE_INTENT = "out_of_scope"
+OUT_OF_SCOPE_INTENT = OUT_OF_SCOPE = "out_of_scope"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
@@ -47,8 +47,10 @@ class IntentSafetyNet(StatelessComponent):
     also tells a history and asks a question of its own: the steps come first, then the answer);
     the classifier's `emergency` is taken away from a message that uses no word an emergency is
     told with (bot/safety.py `ANY_SIGN`); `ask_personal_advice` for a question that asks for a
-    dose (answered by "ask your doctor", then general information only); `nlu_fallback` when there
-    is no text, so the assistant asks for a question instead of staying silent. Place it after the
+    dose, even one the classifier took for another subject ("how much should i give her? she
+    weighs 16kg"), answered by "ask your doctor", then general information only;
+    `nlu_fallback` when there is no text, so the assistant asks for a question instead of
+    staying silent. Place it after the
     intent classifier and before the FallbackClassifier.
     """
 
@@ -62,7 +64,9 @@ class IntentSafetyNet(StatelessComponent):
                 override_intent(message, EMERGENCY_INTENT)
             elif intent == EMERGENCY_INTENT and not mentions_a_sign(text):
                 exclude_intent(message, EMERGENCY_INTENT)
-            elif asks_for_a_dose(text) and intent.startswith("ask_"):
+            elif asks_for_a_dose(text) and (
+                intent.startswith("ask_") or intent == OUT_OF_SCOPE_INTENT
+            ):
                 override_intent(message, PERSONAL_ADVICE_INTENT)
             elif is_empty_message(text):
                 override_intent(message, DEFAULT_NLU_FALLBACK_INTENT_NAME)

@@ -19,7 +19,7 @@ from actions.actions import (
     ActionRecordFeedback,
     ActionShowTopics,
 )
-from actions.answer import SOURCES_BREAK
+from actions.answer import SOURCES_BREAK, abstain
 from actions.planner import expand_entities
 from actions.sanitize import MAX_MESSAGE_CHARS
 from actions.service import QuestionAnswerer
@@ -338,6 +338,21 @@ def test_an_out_of_scope_follow_up_asking_the_unknowable_names_the_gap(fake_serv
     assert record["missing"] == "local"
 
 
+def test_an_unknowable_question_about_care_after_an_answer_names_the_gap(fake_service) -> None:
+    messages, _ = out_of_scope("how long is the wait to see the specialist in leeds", LAST_ANSWER)
+    assert messages[0]["text"].startswith("I can't know local services")
+
+
+def test_an_out_of_scope_follow_up_the_knowledge_lacks_is_admitted(fake_service, monkeypatch):
+    # It continues the conversation ("her"), so it is ours: the gap is said, not "another subject".
+    monkeypatch.setattr(
+        fake_service, "answer", lambda plan, intent=None, confidence=0.0: abstain([])
+    )
+    messages, events = out_of_scope("how long should her gizmo rest afterwards?", LAST_ANSWER)
+    assert messages[0]["text"].startswith("I don't know that")
+    assert any(e["name"] == "unanswered" for e in events)
+
+
 def test_a_named_doctor_after_an_answer_is_said_to_be_unknowable(fake_service) -> None:
     messages, events = out_of_scope("is dr patel at addenbrookes any good", LAST_ANSWER)
     assert messages[0]["text"].startswith("I can't know anything about a named doctor")
@@ -380,14 +395,21 @@ def show_topics(text: str, last: dict | None) -> list:
     return dispatcher.messages
 
 
-def test_a_request_for_more_of_the_last_answer_is_answered_not_the_menu(fake_service) -> None:
-    [message] = show_topics("give me some examples of cleaning it", LAST_ANSWER)
+@pytest.mark.parametrize(
+    "text", ["give me some examples of cleaning it", "what would the next step of cleaning be"]
+)
+def test_a_request_for_more_of_the_last_answer_is_answered_not_the_menu(fake_service, text) -> None:
+    [message] = show_topics(text, LAST_ANSWER)
     assert "dry cloth" in message["text"]
 
 
 @pytest.mark.parametrize(
     ("text", "last"),
-    [("give me some examples of cleaning it", None), ("what can you do", LAST_ANSWER)],
+    [
+        ("give me some examples of cleaning it", None),
+        ("what can you do", LAST_ANSWER),
+        ("what should I ask", LAST_ANSWER),  # about the assistant, not the last answer
+    ],
 )
 def test_help_without_an_answer_to_follow_up_is_the_menu(fake_service, text, last) -> None:
     [message] = show_topics(text, last)

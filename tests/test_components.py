@@ -149,8 +149,10 @@ def test_a_question_asking_for_a_dose_goes_to_the_doctor_whatever_the_classifier
     amount = message("how many antihistamines can I take a day", intent="ask_treatment")
     common = message("how many people have mastocytosis", intent="ask_prevalence")
     hello = message("hello, is 10 mg a dose?", intent="greet")
-    IntentSafetyNet().process([dose, amount, common, hello])
+    weight = message("how much should i give her? she weighs 16kg", intent="out_of_scope")
+    IntentSafetyNet().process([dose, amount, common, hello, weight])
     assert dose.get("intent")["name"] == "ask_personal_advice"
+    assert weight.get("intent")["name"] == "ask_personal_advice"
     assert amount.get("intent")["name"] == "ask_personal_advice"
     assert common.get("intent")["name"] == "ask_prevalence"
     assert hello.get("intent")["name"] == "greet"  # only questions are overridden

@@ -9,6 +9,7 @@ from actions.scope import (
     decide_scope,
     domain_entity_types,
     is_about_another_condition,
+    is_about_care,
     is_about_mastocytosis,
 )
 from bot.intent_guards import ScopeGuard
@@ -112,6 +113,8 @@ def test_out_of_scope_is_taken_out_of_the_ranking_of_a_message_about_mastocytosi
         ("what can we do at home to make her skin less bad?", True, FOLLOW_UP),
         ("what can we do at home to make her skin less bad?", False, UNCLEAR),
         ("what about football?", True, UNCLEAR),  # the knowledge base knows no such word
+        ("what can I do about it?", True, FOLLOW_UP),  # no word of its own: it only points back
+        ("what can I do about it?", False, UNCLEAR),
     ],
 )
 def test_scope_is_decided_in_one_place(text: str, follows: bool, scope: str) -> None:
@@ -149,3 +152,17 @@ def test_a_short_entity_counts_only_in_capitals() -> None:
     assert domain_entity_types("is UP itchy", [{**up, "start": 3, "end": 5}]) == {"form"}
     pregnant = {"entity": "population", "value": "pregnancy", "start": 16, "end": 24}
     assert domain_entity_types("worse while i'm pregnant", [pregnant]) == {"population"}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("how long is the wait to see the specialist at St James's in Leeds?", True),
+        ("does my insurance pay for it", True),
+        ("which hospital does the biopsy", True),
+        ("can you recommend a good pizza place near me", False),
+        ("how long is the wait at the hairdresser", False),
+    ],
+)
+def test_care_is_told_from_everything_else(text: str, expected: bool) -> None:
+    assert is_about_care(text) is expected
