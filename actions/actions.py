@@ -21,7 +21,6 @@ from actions.clarify import (
     topic_menu_buttons,
 )
 from actions.context import asks_about_the_last_answer, latest_subject
-from actions.focus import unknowable_kind
 from actions.intents import FALLBACK_INTENT, retrieval_intent
 from actions.planner import plan_query
 from actions.retrieval import INTENT_TOPICS
@@ -29,6 +28,7 @@ from actions.sanitize import MAX_MESSAGE_CHARS, TRUNCATED_KEY, clean_text, is_em
 from actions.scope import FOLLOW_UP, OTHER, decide_scope, domain_entity_types, is_about_care
 from actions.service import get_service
 from actions.thread import remember
+from actions.unknowable import unknowable_kind
 
 logger = logging.getLogger(__name__)
 

@@ -24,14 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from actions.claims import claimed_symptom, uncovered
-from actions.focus import (
-    Unknowable,
-    expected_fact,
-    has_expected_fact,
-    proper_nouns,
-    unknowable_match,
-)
+from actions.focus import expected_fact, has_expected_fact, proper_nouns
 from actions.knowledge import Chunk
+from actions.unknowable import Unknowable, unknowable_match
 from actions.words import STOPWORDS, TOKEN, stem, tokenize
 
 ANSWERED, PARTIAL, ABSTAINED = "answered", "partial", "abstained"

@@ -13,9 +13,9 @@ from actions.answer import (
     not_again,
 )
 from actions.answerability import ABSTAINED, ANSWERED, PARTIAL, Assessment
-from actions.focus import UNKNOWABLE
 from actions.knowledge import Chunk
 from actions.retrieval import Hit
+from actions.unknowable import UNKNOWABLE
 
 SOURCE_A = {"title": "Source A", "url": "https://a.example"}
 SOURCE_B = {"title": "Source B", "url": "https://b.example"}

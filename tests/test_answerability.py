@@ -13,9 +13,10 @@ from actions.answerability import (
     missing_phrase,
     missing_phrases,
 )
-from actions.focus import GENERIC, expected_fact, focus_words, unknowable_kind
+from actions.focus import GENERIC, expected_fact, focus_words
 from actions.knowledge import load_chunks
 from actions.settings import PROJECT_ROOT, default_model_path
+from actions.unknowable import unknowable_kind
 
 EVERYDAY = ["oil", "help", "kissing", "jab", "fog", "grey", "hurt", "cost", "first", "described"]
 
