@@ -168,9 +168,17 @@ class Vocabulary:
     def _misspells(self, word: str) -> bool:
         if len(word) == SHORT_WORD and any(one_letter_apart(word, w) for w in QUESTION_WORDS):
             return True  # "what dose dariers sign meen": "meen" is "mean", not a missing topic
-        return len(word) >= 5 and closest(word, self._close_to_written) is not None
+        if len(word) < 5:
+            return False
+        close = closest(word, self._close_to_written)
+        if close is None or not self.is_everyday(word):
+            return close is not None
+        # An English word is another form of a close one ("asleep" of "sleep", "theatre" of
+        # "theater"), or a word of its own ("diving" is not "driving").
+        return close in word or word in close or close[:VARIANT_STEM] == word[:VARIANT_STEM]
 
 
+VARIANT_STEM = 4  # letters two spellings of one word share at the start ("theatre", "theater")
 # Four-letter words of questions themselves: a word one letter away ("meen", "wath") is a typo of
 # one of them, never the missing part. Only words whose neighbours are not things people ask
 # about ("they" and "when" are one letter from "whey", "does" from "toes", "need" from "seed"),

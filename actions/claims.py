@@ -34,10 +34,17 @@ TELLING = frozenset(
         "keeps kept weird strange really very bit little lot right before after sometimes often "
         "always every time times day days night week symptom symptoms problem problems thing "
         "things also still just lately recently start started instead leave leaves left"
+        # how much, or how suddenly ("bright red and hot out of nowhere")
+        " bright deep quite so badly terribly awfully suddenly sudden out nowhere randomly"
         # where the symptom is, not what it is ("a raised red line on my arm")
         " arm arms leg legs hand hands foot feet face chest neck skin body head"
     )
 )
+
+
+# What follows a three-letter word in its stemmed longer forms, after any doubled last letter:
+# "red(d)en", "rednes".
+SHORT_WORD_FORMS = re.compile(r"en|ened|ening|nes|ness|ish|y|s|es|ed|ing")
 
 
 def claimed_symptom(message: str) -> str | None:
@@ -57,7 +64,13 @@ def uncovered(claimed: str, passages: str, generic: frozenset[str]) -> list[str]
     covered = set(tokenize(passages))
 
     def uses(word: str) -> bool:  # "thin" is in "thinning", whose stem is "thinn"
-        return word in covered or (len(word) >= 4 and any(c.startswith(word) for c in covered))
+        if word in covered:
+            return True
+        if len(word) >= 4:
+            return any(c.startswith(word) for c in covered)
+        # "red" is in "reddening" and "redness", but "ear" is not in "early"
+        endings = (c[len(word) :] for c in covered if c.startswith(word))
+        return any(SHORT_WORD_FORMS.fullmatch(e.removeprefix(word[-1])) for e in endings)
 
     words = re.findall(r"[A-Za-z][A-Za-z'-]+", claimed)
     return [

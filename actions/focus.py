@@ -45,7 +45,16 @@ PEOPLE = frozenset(
     stepson stepdaughter stepmum stepmom stepdad stepfather stepmother
     """.split()
 )
-NEVER_MISSING = GENERIC | PEOPLE  # words an answer never names as what it lacks
+# When something happens ("next month", "this weekend"): never the fact a question wants.
+WHEN = frozenset(
+    """
+    next last month months week weeks weekend weekends year years today tomorrow tonight
+    yesterday morning mornings evening evenings soon later january february march april may
+    june july august september october november december monday tuesday wednesday thursday
+    friday saturday sunday christmas easter summer winter spring autumn
+    """.split()
+)
+NEVER_MISSING = GENERIC | PEOPLE | WHEN  # words an answer never names as what it lacks
 
 
 # Words that ask for a property of whatever was just discussed ("side effects?", "does it
@@ -94,15 +103,35 @@ def expected_fact(text: str) -> str | None:
 
 # A capitalised word mid-sentence: a place, an organisation, a brand, a person.
 PROPER_NOUN = re.compile(r"\b[A-Z][a-z]{2,}\b")
+# Where someone is going ("flying to Florida", "a wedding in Spain"): the setting of a question
+# about travel, not what it asks.
+DESTINATION = re.compile(
+    r"\b(?:fly|flying|flew|travel\w*|trips?|holidays?|vacations?|going|heading|moving|visiting|"
+    r"wedding|cruise)\b(?:\s+\w+){0,3}?\s+(?:to|in|around)\s+(?P<place>[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)"
+)
+
+
+def destinations(text: str) -> set[str]:
+    """The words of the places a message says someone is going to ("Florida", "New York")."""
+    return {word for match in DESTINATION.finditer(text) for word in match["place"].split()}
 
 
 def proper_nouns(text: str) -> list[str]:
-    """Capitalised words that do not start a sentence ("Ireland", "Ryanair"), in order."""
+    """Capitalised words that do not start a sentence ("Ireland", "Ryanair"), in order.
+
+    A destination ("we're flying to Florida next month, any tips?") is where a question is
+    set, not a name it asks about.
+    """
     found = []
+    going = destinations(text)
     for match in PROPER_NOUN.finditer(text):
         before = text[: match.start()].rstrip()
-        if before and before[-1] not in ".?!:;\"'(-" and match.group(0) not in found:
-            found.append(match.group(0))
+        word = match.group(0)
+        starts_sentence = not before or before[-1] in ".?!:;\"'(-"
+        # a destination, or a time ("in June", "over Christmas"), is not a name asked about
+        setting = word in going or word.lower() in WHEN
+        if not starts_sentence and not setting and word not in found:
+            found.append(word)
     return found
 
 

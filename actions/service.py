@@ -32,7 +32,7 @@ from actions.planner import QueryPlan
 from actions.ranking import addressing_first, asked_embedding, sought
 from actions.retrieval import INTENT_TOPICS, Hit, HybridRetriever
 from actions.settings import Settings, default_model_path, load_settings
-from actions.thread import asking_sentence
+from actions.thread import asked_words, asking_sentence
 from actions.words import stem
 
 logger = logging.getLogger(__name__)
@@ -182,7 +182,7 @@ class QuestionAnswerer:
         chosen = choose_sentences(candidates, self.settings.max_answer_sentences)
         assessment = assess(
             plan.question,
-            [word for word in plan.focus if word.lower() not in PEOPLE],
+            asked_words(plan.question, [w for w in plan.focus if w.lower() not in PEOPLE]),
             best_similarity=similarity,
             threshold=threshold,
             passages=" ".join(candidate.sentence for candidate in candidates),
@@ -266,7 +266,7 @@ class QuestionAnswerer:
         assert self.vocabulary is not None
         words = [
             w
-            for w in self.vocabulary.unwritten(wanted)
+            for w in self.vocabulary.unwritten(asked_words(plan.question, list(wanted)))
             if w.lower() not in PEOPLE and stem(w.lower()) not in ATTRIBUTES
         ]
         if not words or not chosen:

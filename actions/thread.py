@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from actions.context import POINTS_BACK
 from actions.focus import WORD, focus_words
 from actions.words import STOPWORDS, tokenize
 
@@ -116,3 +117,17 @@ def asking_sentence(question: str) -> str:
     sentences = [s for s in SENTENCE_END.split(question.strip()) if len(tokenize(s)) > 0]
     asking = [s for s in sentences if s.rstrip().endswith("?")]
     return (asking or sentences or [question])[-1]
+
+
+def asked_words(question: str, words: list[str]) -> list[str]:
+    """Those of `words` that the sentence that asks holds, unless it points back to the rest.
+
+    "my son has mastocytosis and needs his tonsils out. is a general anaesthetic safe for him?"
+    asks about the anaesthetic: the tonsils are why, and never what the answer lacks. "I take
+    CBD oil. is it safe?" points back ("it"), so every word of the message counts.
+    """
+    asking = asking_sentence(question)
+    if asking.strip() == question.strip() or POINTS_BACK.search(asking):
+        return words
+    inside = set(tokenize(asking))
+    return [word for word in words if set(tokenize(word)) & inside]

@@ -13,7 +13,7 @@ from actions.answerability import (
     missing_phrase,
     missing_phrases,
 )
-from actions.focus import GENERIC, expected_fact, focus_words
+from actions.focus import GENERIC, expected_fact, focus_words, proper_nouns
 from actions.knowledge import load_chunks
 from actions.settings import PROJECT_ROOT, default_model_path
 from actions.unknowable import unknowable_kind
@@ -212,6 +212,19 @@ def test_unwritten_words_are_those_the_files_never_use_nor_misspell() -> None:
         "dog",
         "CBD",
     ]
+
+
+def test_an_english_word_is_a_misspelling_only_when_it_is_another_form_of_a_close_one() -> None:
+    written = ["driving", "sleep"]
+    vocabulary = Vocabulary(written, ["diving", "asleep"], written=written)
+    # "asleep" is another form of "sleep"; "diving" is a word of its own, not "driving"
+    assert vocabulary.unwritten(["diving", "asleep"]) == ["diving"]
+
+
+def test_a_destination_or_a_date_is_never_the_missing_name(vocabulary) -> None:
+    message = "we're flying to Florida in June, any tips for travel with mastocytosis?"
+    assert call(vocabulary, message, similarity=0.9).outcome == ANSWERED
+    assert proper_nouns("is avapritinib sold in Ireland") == ["Ireland"]
 
 
 def test_a_typo_of_a_short_question_word_is_never_the_missing_part() -> None:

@@ -30,5 +30,8 @@ def test_a_symptom_is_covered_by_the_passages_words_or_their_example_questions()
     assert uncovered("ringing in the ears", passages, GENERIC) == ["ringing", "ears"]
     assert uncovered("tummy pain", passages, GENERIC) == []
     assert uncovered("thin bones", passages, GENERIC) == []  # "thinning"
+    # "red" is in "reddening", though "ear" is not in "early"
+    assert uncovered("bright red out of nowhere", "sudden reddening", GENERIC) == []
+    assert uncovered("ringing ears", "early ringing", GENERIC) == ["ears"]
     # where it is, and the words a story is told with, are not the symptom
     assert uncovered("a bump on my arm that got really bony", passages, GENERIC) == ["bump", "bony"]

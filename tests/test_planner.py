@@ -3,7 +3,7 @@
 import pytest
 
 from actions.planner import expand_entities, plan_query, resolve_reference
-from actions.thread import remember, thread_words, topic_words
+from actions.thread import asked_words, remember, thread_words, topic_words
 
 ISM = {"entity": "form", "value": "indolent systemic mastocytosis", "start": 11, "end": 14}
 
@@ -366,3 +366,10 @@ def test_two_subjects_read_as_two() -> None:
     ]
     # the partial answer says "What I can tell you about cetirizine and omalizumab: ..."
     assert plan_query(text, entities).subject == "cetirizine and omalizumab"
+
+
+def test_words_outside_the_sentence_that_asks_count_only_when_it_points_back() -> None:
+    tonsils = "my son needs his tonsils out. is a general anaesthetic safe for him?"
+    assert asked_words(tonsils, ["tonsils", "general", "anaesthetic"]) == ["general", "anaesthetic"]
+    assert asked_words("I take CBD oil. is it safe?", ["CBD", "oil"]) == ["CBD", "oil"]
+    assert asked_words("does CBD oil help?", ["CBD", "oil"]) == ["CBD", "oil"]
