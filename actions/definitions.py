@@ -53,13 +53,21 @@ class Definitions:
         return not self._rest(sentence, ASKING_WORDS)
 
 
-def properties_first(hits: list[Hit], definitions: Definitions, asking: str) -> list[Hit]:
-    """The hits with the passages that define a name lowered, unless `asking` asks what one is."""
+def properties_first(
+    hits: list[Hit], definitions: Definitions, asking: str, said: Iterable[str] = ()
+) -> list[Hit]:
+    """The hits with the passages that define a name lowered, unless `asking` asks what one is.
+
+    A passage the last answer was made of (`said`) is already lowered for that: it is not
+    lowered twice ("is it dangerous?" after "what is diffuse cutaneous mastocytosis?" may still
+    be answered from the passage that says it is a severe form).
+    """
     if definitions.asks_what(asking):
         return hits
+    said = set(said)
     lowered = [
         replace(h, score=h.score - DEFINITION_PENALTY)
-        if definitions.defines(h.chunk.heading)
+        if definitions.defines(h.chunk.heading) and h.chunk.id not in said
         else h
         for h in hits
     ]

@@ -174,7 +174,7 @@ class QuestionAnswerer:
         wanted = sought(plan)
         if plan.follow_up:
             assert self.definitions is not None
-            hits = properties_first(hits, self.definitions, plan.asks or plan.question)
+            hits = properties_first(hits, self.definitions, plan.asks or plan.question, plan.said)
             hits = addressing_first(hits, wanted)
         candidates = candidate_sentences(
             hits, self.sentences_of, asked, wanted, self._off_subject(plan)

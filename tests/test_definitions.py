@@ -64,3 +64,11 @@ def test_a_property_question_ranks_the_defining_passage_lower(definitions) -> No
     assert headings == ["Course and outlook", "Diffuse cutaneous mastocytosis"]
     assert ranked[1].score == pytest.approx(1.0 - DEFINITION_PENALTY)
     assert properties_first(hits, definitions, "what is that exactly?") == hits
+
+
+def test_a_defining_passage_the_last_answer_used_is_not_lowered_twice(definitions) -> None:
+    # not_again already lowered the passage the last answer was made of
+    hits = [hit("Diffuse cutaneous mastocytosis", 0.9), hit("Course and outlook", 0.95)]
+    said = ["diffuse-cutaneous-mastocytosis"]
+    ranked = properties_first(hits, definitions, "is it dangerous?", said)
+    assert [h.score for h in ranked] == [0.95, 0.9]
