@@ -46,11 +46,14 @@ from actions.focus import ATTRIBUTES, focus_words
 from actions.thread import MAX_THREAD_CHARS, asking_sentence, read_alone, thread_words
 from actions.words import stem, tokenize
 
-# "it", "that mutation" and "is that ...?" stand for the subject; "they" and "them" are as
-# often the doctors or the spots, so they are left alone, and so is "it's" ("if it's normal").
+# "it", "that mutation", "is that ...?" and "if those don't work" stand for the subject; "they"
+# and "them" are as often the doctors or the spots, so they are left alone, and so is "it's"
+# ("if it's normal").
 REFERENCE = re.compile(
     r"\bit\b(?!')|\b(?:that|this) (?P<noun>mutation|gene|change|variant|drug|medicine|medication|"
-    r"treatment|test|condition|disease|form|type|one)\b|(?<=\bis )(?:that|this)\b(?! why\b)",
+    r"treatment|test|condition|disease|form|type|one)\b|(?<=\bis )(?:that|this)\b(?! why\b)"
+    r"|\b(?:that|this|those|these)\b(?= (?:doesn'?t|don'?t|didn'?t|does not|do not|did not|"
+    r"won'?t|will not|stops?|stopped|fails?|failed)\b)",
     re.IGNORECASE,
 )
 # "that mutation" is the gene named most recently, "this drug" the drug, whatever "it" is.

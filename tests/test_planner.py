@@ -158,6 +158,8 @@ def test_it_may_also_be_what_the_last_answer_named() -> None:
         ("so is that why my spots itch?", None),  # "that" is what was just said
         ("if it's normal, what then?", None),  # "it's" is a result, not the subject
         ("what do doctors check?", None),
+        ("and if those don't work?", "and if HaT don't work?"),  # the subject of a verb
+        ("does that mean it's systemic?", None),
     ],
 )
 def test_which_words_point_back_at_the_subject(text: str, resolved: str | None) -> None:
