@@ -221,6 +221,10 @@ class QuestionAnswerer:
         the message as typed ("does it hurt?").
         """
         own = plan.question if plan.follow_up else None
+        # "how do doctors diagnose it?" after MCAS: the section classifier reads the condition too
+        condition = any(v == plan.subject and e == "condition" for v, e in plan.mentions)
+        if own and condition and plan.subject and plan.subject.lower() not in own.lower():
+            own = f"{own} ({plan.subject})"
         hits, embedding = self._retrieve(plan.query, intent, plan.terms, words=own)
         asks = plan.asks or plan.question
         message = embedding if asks == plan.query else self.embedder.embed([asks])[0]

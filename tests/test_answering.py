@@ -213,3 +213,18 @@ def test_a_property_follow_up_is_not_answered_with_the_forms_definition(service)
         ],
     )
     assert later.chunk_ids[0] != "cutaneous-mastocytosis#diffuse-cutaneous-mastocytosis"
+
+
+def test_a_follow_up_on_a_related_condition_stays_on_that_condition(service) -> None:
+    first = "whats mast cell activation syndrome"
+    name = "mast cell activation syndrome"
+    mcas = entity(first, name, "condition", name)
+    _, diagnosed = converse(
+        service,
+        [
+            (first, [mcas], "ask_related_conditions"),
+            ("how do doctors diagnose it?", [], "ask_diagnosis"),
+        ],
+    )
+    # not the passage on diagnosing mastocytosis, which the question's own words point to
+    assert diagnosed.chunk_ids[0].startswith("related-conditions#")
