@@ -91,6 +91,10 @@ class QueryPlan:
     said: tuple[str, ...] = ()  # the chunks the last answer was made of (a follow-up wants more)
 
 
+# A device is not its medicine: "epipen", "adrenaline auto-injector", "nasal spray".
+DEVICE = re.compile(r"pens?\b|auto-?injectors?|injectors?|spray|inhaler", re.IGNORECASE)
+
+
 def expand_entities(text: str, entities: list[dict[str, Any]]) -> str:
     """The text with each entity written as its canonical value.
 
@@ -105,8 +109,13 @@ def expand_entities(text: str, entities: list[dict[str, Any]]) -> str:
         start, end, value = entity.get("start"), entity.get("end"), entity.get("value")
         if not isinstance(start, int) or not isinstance(end, int) or not value:
             continue
-        if not re.search(rf"\b{re.escape(str(value))}\b", text[start:end], re.IGNORECASE):
-            expanded = expanded[:start] + str(value) + expanded[end:]
+        typed = text[start:end]
+        if re.search(rf"\b{re.escape(str(value))}\b", typed, re.IGNORECASE):
+            continue
+        # "ISM" is written as its name; "adrenaline pen" keeps what it says ("epinephrine" alone
+        # would lose the pen) with the name after it
+        spelt = f"{typed} ({value})" if DEVICE.search(typed) else str(value)
+        expanded = expanded[:start] + spelt + expanded[end:]
     return expanded
 
 

@@ -282,6 +282,11 @@ def test_entities_are_spelt_out_only_where_the_text_differs() -> None:
     # a name that already holds its value is more than the value: it stays as written
     baseline = {"entity": "test", "value": "tryptase", "start": 8, "end": 25}
     assert expand_entities("what is baseline tryptase", [baseline]) == "what is baseline tryptase"
+    # a device is not its medicine: the pen stays, with the medicine's name after it
+    pen = {"entity": "drug", "value": "epinephrine", "start": 22, "end": 28}
+    assert expand_entities("how do I give my son's epipen?", [pen]) == (
+        "how do I give my son's epipen (epinephrine)?"
+    )
 
 
 def test_a_pressed_button_is_not_spelt_out() -> None:
