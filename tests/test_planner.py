@@ -283,7 +283,7 @@ def test_entities_are_spelt_out_only_where_the_text_differs() -> None:
     baseline = {"entity": "test", "value": "tryptase", "start": 8, "end": 25}
     assert expand_entities("what is baseline tryptase", [baseline]) == "what is baseline tryptase"
     # a device is not its medicine: the pen stays, with the medicine's name after it
-    pen = {"entity": "drug", "value": "epinephrine", "start": 22, "end": 28}
+    pen = {"entity": "drug", "value": "epinephrine", "start": 23, "end": 29}
     assert expand_entities("how do I give my son's epipen?", [pen]) == (
         "how do I give my son's epipen (epinephrine)?"
     )
