@@ -109,8 +109,10 @@ UNKNOWABLE_PATTERNS = (
         r"\bwill (?:\w+ ){1,2}(?:be|get) (?:approved|licensed|funded|available)\b.{0,50}\b"
         r"(?:this|next) (?:year|month|week)\b|"
         r"\b(?:newest|latest|most recent) (?:\w+ ){0,3}(?:papers?|stud(?:y|ies)|publications?|"
-        r"guidelines?|results?)\b|\b(?:published|released|announced) (?:this|last) "
-        r"(?:year|month|week)\b",
+        r"guidelines?|guidance|recommendations?|results?)\b|"
+        r"\b(?:published|released|announced) (?:this|last) (?:year|month|week)\b|"
+        # "what did the NICE guidance from last month say?"
+        r"\b(?:from|since) (?:last|this past) (?:week|month)\b",
     ),
     (
         "policy",

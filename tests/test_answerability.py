@@ -99,6 +99,7 @@ def test_a_question_wanting_a_name_or_year_the_passages_lack_is_not_answered(voc
         ("will there be a cure by 2030?", "prediction"),
         ("any news on bezuclastinib?", "news"),
         ("has elenestinib been approved yet", "news"),
+        ("What did the latest NICE guidance from last month say about mastocytosis?", "news"),
         ("what is Ryanair's policy on epipens, or the airline's rules", "policy"),
         ("will there ever be a cure?", "prediction"),
         ("what are my chances with ASM", "prediction"),
