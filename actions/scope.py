@@ -79,6 +79,9 @@ def is_about_care(text: str) -> bool:
     return bool(CARE_WORDS.search(text))
 
 
+# "what kinds of other blood disorders?", "which shop sells the best ones?": beside what was said.
+BESIDES = re.compile(r"\b(?:other|others|else|another|ones)\b", re.IGNORECASE)
+
 OTHER, OURS, FOLLOW_UP, UNCLEAR = "other condition", "ours", "follow-up", "unclear"
 
 
@@ -124,7 +127,8 @@ def decide_scope(
         return OURS
     # "what can I do about it?" has no word of its own to check: it only points back.
     known = knows_words is not None and (not tokenize(text) or knows_words(text))
-    if follows_an_answer and continues_conversation(text) and known:
+    continues = continues_conversation(text) or bool(BESIDES.search(text))
+    if follows_an_answer and continues and known:
         return FOLLOW_UP
     return UNCLEAR
 

@@ -115,6 +115,8 @@ def test_out_of_scope_is_taken_out_of_the_ranking_of_a_message_about_mastocytosi
         ("what about football?", True, UNCLEAR),  # the knowledge base knows no such word
         ("what can I do about it?", True, FOLLOW_UP),  # no word of its own: it only points back
         ("what can I do about it?", False, UNCLEAR),
+        ("what kinds of other skin problems?", True, FOLLOW_UP),  # beside what was said
+        ("what kinds of other skin problems?", False, UNCLEAR),
     ],
 )
 def test_scope_is_decided_in_one_place(text: str, follows: bool, scope: str) -> None:
