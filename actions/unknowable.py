@@ -147,6 +147,10 @@ UNKNOWABLE_PATTERNS = (
         r"accepted|qualify)\b|"
         r"\b(?:when|will) (?:will )?there (?:ever )?be a cure\b|\bcure (?:soon|within)\b|"
         r"\bwhat are (?:my|his|her|our) chances\b|\bwill (?:i|he|she) (?:die|live)\b|"
+        # "so will mine get worse?", "will I progress?": what one person's disease will do
+        r"\bwill (?:mine|i|he|she|my (?:[\w-]+ ){0,2}?(?:ism|sm|mastocytosis|masto|disease|"
+        r"condition)) (?:ever )?(?:get worse|worsen|progress|turn (?:into|aggressive)|"
+        r"become (?:aggressive|advanced|worse))\b|"
         # "will I need chemo in 5 years?"
         r"\bwill (?:i|he|she|they|my \w+) (?:ever )?(?:need|have|get|develop|be on)\b.{0,40}"
         r"\b(?:in \d+|in (?:a|ten|five|two|three|few|a few) (?:years?|months?)|next year|"

@@ -100,6 +100,8 @@ def test_a_question_wanting_a_name_or_year_the_passages_lack_is_not_answered(voc
         ("any news on bezuclastinib?", "news"),
         ("has elenestinib been approved yet", "news"),
         ("What did the latest NICE guidance from last month say about mastocytosis?", "news"),
+        ("so will mine get worse?", "prediction"),
+        ("my tryptase is 60 and I'm 52, will I progress?", "prediction"),
         ("what is Ryanair's policy on epipens, or the airline's rules", "policy"),
         ("will there ever be a cure?", "prediction"),
         ("what are my chances with ASM", "prediction"),
@@ -169,6 +171,8 @@ def test_unknowable_kinds(question: str, kind: str) -> None:
         "is it ok to exercise while on avapritinib?",
         "which doctor is best for mastocytosis in children?",
         "will she need a bone marrow biopsy?",
+        "will it get worse in pregnancy?",
+        "does ISM usually get worse over time?",
     ],
 )
 def test_ordinary_questions_are_knowable(question: str) -> None:
