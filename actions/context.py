@@ -65,7 +65,7 @@ MORE_OF_IT = re.compile(r"\b(?:examples?|more|details?|elaborate)\b", re.IGNOREC
 # "what can you do?", "show me the menu", "what should I ask?": a question about the assistant.
 ABOUT_THE_ASSISTANT = re.compile(
     r"\b(?:you|u|ya|bot|chat|menu|topics?|options?|features|capabilit\w*|instructions?|help|"
-    r"ask|use this|start|cover|info|information|subjects?)\b",
+    r"ask|use this|start|cover|info|information|subjects?|offer|here)\b",
     re.IGNORECASE,
 )
 

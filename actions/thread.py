@@ -11,8 +11,8 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from actions.context import POINTS_BACK
-from actions.focus import WORD, focus_words
-from actions.words import STOPWORDS, tokenize
+from actions.focus import ATTRIBUTES, WORD, focus_words
+from actions.words import STOPWORDS, stem, tokenize
 
 if TYPE_CHECKING:
     from actions.planner import QueryPlan
@@ -120,14 +120,16 @@ def asking_sentence(question: str) -> str:
 
 
 def asked_words(question: str, words: list[str]) -> list[str]:
-    """Those of `words` that the sentence that asks holds, unless it points back to the rest.
+    """Those of `words` that the sentence that asks holds, unless it leans on the rest.
 
     "my son has mastocytosis and needs his tonsils out. is a general anaesthetic safe for him?"
     asks about the anaesthetic: the tonsils are why, and never what the answer lacks. "I take
-    CBD oil. is it safe?" points back ("it"), so every word of the message counts.
+    CBD oil. is it safe?" points back ("it"), and "my doctor suggested rupatadine. what are the
+    side effects?" asks only a kind of fact, so every word of the message counts.
     """
     asking = asking_sentence(question)
-    if asking.strip() == question.strip() or POINTS_BACK.search(asking):
+    own_topic = any(stem(w.lower()) not in ATTRIBUTES for w in focus_words(asking))
+    if asking.strip() == question.strip() or POINTS_BACK.search(asking) or not own_topic:
         return words
     inside = set(tokenize(asking))
     return [word for word in words if set(tokenize(word)) & inside]

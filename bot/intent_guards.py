@@ -36,7 +36,7 @@ EMERGENCY_INTENT = "emergency"
 # An emergency told with a history and a question of its own: the steps, then the answer.
 EMERGENCY_WITH_QUESTION_INTENT = "emergency_with_question"
 PERSONAL_ADVICE_INTENT = "ask_personal_advice"
-OUT_OF_SCOPE_INTENT = OUT_OF_SCOPE = "out_of_scope"
+OUT_OF_SCOPE_INTENT = "out_of_scope"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)

@@ -380,3 +380,9 @@ def test_words_outside_the_sentence_that_asks_count_only_when_it_points_back() -
     assert asked_words(tonsils, ["tonsils", "general", "anaesthetic"]) == ["general", "anaesthetic"]
     assert asked_words("I take CBD oil. is it safe?", ["CBD", "oil"]) == ["CBD", "oil"]
     assert asked_words("does CBD oil help?", ["CBD", "oil"]) == ["CBD", "oil"]
+    rupatadine = "my doctor suggested rupatadine. what are the side effects?"
+    assert asked_words(rupatadine, ["rupatadine", "side", "effects"]) == [
+        "rupatadine",
+        "side",
+        "effects",
+    ]
