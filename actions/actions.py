@@ -11,7 +11,6 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answer import Answer
 from actions.answerability import PARTIAL
 from actions.clarify import (
     DID_YOU_MEAN,
@@ -21,6 +20,19 @@ from actions.clarify import (
     topic_menu_buttons,
 )
 from actions.context import asks_about_the_last_answer, latest_subject
+from actions.events import (
+    SLOT_FEEDBACK,
+    SLOT_LAST_ANSWER,
+    SLOT_PENDING_QUESTION,
+    SLOT_TOPIC,
+    SLOT_UNANSWERED,
+    answer_topic,
+    answers,
+    names_a_gap_or_answers,
+    said_anything,
+    slot_changes,
+    unanswered_record,
+)
 from actions.intents import FALLBACK_INTENT, retrieval_intent
 from actions.planner import plan_query
 from actions.retrieval import INTENT_TOPICS
@@ -32,11 +44,6 @@ from actions.unknowable import unknowable_kind
 
 logger = logging.getLogger(__name__)
 
-SLOT_PENDING_QUESTION = "pending_question"
-SLOT_TOPIC = "topic"
-SLOT_LAST_ANSWER = "last_answer"
-SLOT_FEEDBACK = "feedback"
-SLOT_UNANSWERED = "unanswered"
 FEEDBACK_BUTTONS = [
     {"title": "👍 Helpful", "payload": "/feedback_positive"},
     {"title": "👎 Not helpful", "payload": "/feedback_negative"},
@@ -139,50 +146,6 @@ class ActionAnswerQuestion(Action):
             return None
         dispatcher.messages.extend(answered.messages)
         return events
-
-
-def slot_changes(tracker: Tracker, values: dict[str, Any]) -> list[dict[str, Any]]:
-    """SlotSet events for the slots that `values` change; a slot keeping its value gets none.
-
-    Rasa checks, applies, stores and, at every later prediction, replays each event; the
-    records (`last_answer`, `unanswered`, `feedback`) are always set, since each is a new one.
-    """
-    return [
-        SlotSet(name, value) for name, value in values.items() if tracker.get_slot(name) != value
-    ]
-
-
-def answers(event: dict[str, Any]) -> bool:
-    """An answer (the event that remembers it for follow-ups)."""
-    return event.get("name") == SLOT_LAST_ANSWER
-
-
-def said_anything(event: dict[str, Any]) -> bool:
-    """An answer, a gap or an abstention: any reply the question got."""
-    return answers(event) or event.get("name") == SLOT_UNANSWERED
-
-
-def names_a_gap_or_answers(event: dict[str, Any]) -> bool:
-    """An answer, or a statement of what exactly the knowledge base lacks."""
-    if answers(event):
-        return True
-    return event.get("name") == SLOT_UNANSWERED and bool((event.get("value") or {}).get("missing"))
-
-
-def unanswered_record(question: str, answer: Answer) -> dict[str, Any]:
-    """What `make gaps` needs to know of a question the assistant could not answer."""
-    nearest = answer.nearest or answer.chunk_ids
-    return {
-        "outcome": answer.outcome,
-        "question": question,
-        "missing": answer.missing,
-        "nearest": nearest,
-    }
-
-
-def answer_topic(chunk_ids: list[str]) -> str | None:
-    """The knowledge file an answer came from, as a fallback topic name."""
-    return chunk_ids[0].split("#", 1)[0] if chunk_ids else None
 
 
 def question_text(tracker: Tracker, intent: str | None) -> str:

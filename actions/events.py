@@ -1,0 +1,64 @@
+"""What the actions write to the tracker: slot names, slot events, and which events answer.
+
+`actions/actions.py` reads the tracker and dispatches; these helpers turn an answer into the
+events that remember it, and tell which of an action's events said something.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+
+from actions.answer import Answer
+
+SLOT_PENDING_QUESTION = "pending_question"
+SLOT_TOPIC = "topic"
+SLOT_LAST_ANSWER = "last_answer"
+SLOT_FEEDBACK = "feedback"
+SLOT_UNANSWERED = "unanswered"
+
+
+def slot_changes(tracker: Tracker, values: dict[str, Any]) -> list[dict[str, Any]]:
+    """SlotSet events for the slots that `values` change; a slot keeping its value gets none.
+
+    Rasa checks, applies, stores and, at every later prediction, replays each event; the
+    records (`last_answer`, `unanswered`, `feedback`) are always set, since each is a new one.
+    """
+    return [
+        SlotSet(name, value) for name, value in values.items() if tracker.get_slot(name) != value
+    ]
+
+
+def answers(event: dict[str, Any]) -> bool:
+    """An answer (the event that remembers it for follow-ups)."""
+    return event.get("name") == SLOT_LAST_ANSWER
+
+
+def said_anything(event: dict[str, Any]) -> bool:
+    """An answer, a gap or an abstention: any reply the question got."""
+    return answers(event) or event.get("name") == SLOT_UNANSWERED
+
+
+def names_a_gap_or_answers(event: dict[str, Any]) -> bool:
+    """An answer, or a statement of what exactly the knowledge base lacks."""
+    if answers(event):
+        return True
+    return event.get("name") == SLOT_UNANSWERED and bool((event.get("value") or {}).get("missing"))
+
+
+def unanswered_record(question: str, answer: Answer) -> dict[str, Any]:
+    """What `make gaps` needs to know of a question the assistant could not answer."""
+    nearest = answer.nearest or answer.chunk_ids
+    return {
+        "outcome": answer.outcome,
+        "question": question,
+        "missing": answer.missing,
+        "nearest": nearest,
+    }
+
+
+def answer_topic(chunk_ids: list[str]) -> str | None:
+    """The knowledge file an answer came from, as a fallback topic name."""
+    return chunk_ids[0].split("#", 1)[0] if chunk_ids else None
