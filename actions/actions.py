@@ -33,7 +33,7 @@ from actions.events import (
     slot_changes,
     unanswered_record,
 )
-from actions.intents import FALLBACK_INTENT, retrieval_intent
+from actions.intents import FALLBACK_INTENT, PERSONAL_ADVICE_INTENT, retrieval_intent
 from actions.planner import plan_query
 from actions.retrieval import INTENT_TOPICS
 from actions.sanitize import MAX_MESSAGE_CHARS, TRUNCATED_KEY, clean_text, is_empty_message
@@ -60,6 +60,8 @@ TRUNCATED_NOTE = (
     "Short questions get the best answers."
 )
 NOTHING_TO_RATE = "Thanks! Ask me a question about mastocytosis and you can rate my answer."
+# After "I can't recommend doses ...": what follows is general, not advice for this person.
+GENERAL_ONLY = "Here is the general information I can give: "
 EMPTY_QUESTION_REPLY = (
     "I didn't catch a question there. What would you like to know about mastocytosis?"
 )
@@ -103,7 +105,9 @@ class ActionAnswerQuestion(Action):
                 *slot_changes(tracker, {SLOT_PENDING_QUESTION: None}),
                 SlotSet(SLOT_UNANSWERED, unanswered_record(plan.question, answer)),
             ]
-        dispatcher.utter_message(text=answer.text, buttons=FEEDBACK_BUTTONS)
+        personal = (message.get("intent") or {}).get("name") == PERSONAL_ADVICE_INTENT
+        text = GENERAL_ONLY + answer.text if personal else answer.text
+        dispatcher.utter_message(text=text, buttons=FEEDBACK_BUTTONS)
         topic = INTENT_TOPICS.get(intent or "") or answer_topic(answer.chunk_ids)
         events = [
             *slot_changes(tracker, {SLOT_PENDING_QUESTION: None, SLOT_TOPIC: topic}),

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 FALLBACK_INTENT = "nlu_fallback"  # Rasa's DEFAULT_NLU_FALLBACK_INTENT_NAME
+# A request for a dose or a personal treatment decision: the doctor first, then general facts.
+PERSONAL_ADVICE_INTENT = "ask_personal_advice"
 # Set by bot/intent_guards.py, not classified: no hint of the topic.
 GUARD_INTENTS = (FALLBACK_INTENT, "emergency_with_question")
 

@@ -21,6 +21,7 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
+from actions.intents import PERSONAL_ADVICE_INTENT
 from actions.sanitize import is_empty_message
 from actions.scope import OTHER, OURS, decide_scope, domain_entity_types
 from bot.components import StatelessComponent
@@ -35,7 +36,6 @@ from bot.small_talk import SMALL_TALK_INTENTS, is_question_not_small_talk
 EMERGENCY_INTENT = "emergency"
 # An emergency told with a history and a question of its own: the steps, then the answer.
 EMERGENCY_WITH_QUESTION_INTENT = "emergency_with_question"
-PERSONAL_ADVICE_INTENT = "ask_personal_advice"
 OUT_OF_SCOPE_INTENT = "out_of_scope"
 
 

@@ -414,3 +414,15 @@ def test_a_request_for_more_of_the_last_answer_is_answered_not_the_menu(fake_ser
 def test_help_without_an_answer_to_follow_up_is_the_menu(fake_service, text, last) -> None:
     [message] = show_topics(text, last)
     assert message["response"] == "utter_capabilities"
+
+
+def test_general_information_after_a_dose_request_is_said_to_be_general(
+    fake_service, monkeypatch
+) -> None:
+    # "I can't recommend doses ..." comes first (bot/domain.yml); the answer says it is general
+    [reply] = run_action("How much gizmo oil should I use?", intent="ask_personal_advice")
+    assert reply.startswith("Here is the general information I can give: ")
+    # ... and an admission that nothing is known is not introduced as information
+    monkeypatch.setattr(fake_service, "answer", lambda *args, **kwargs: abstain([]))
+    [reply] = run_action("How much gizmo oil should I use?", intent="ask_personal_advice")
+    assert reply.startswith("I don't know that")
