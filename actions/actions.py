@@ -256,17 +256,17 @@ class ActionOutOfScope(ActionAnswerQuestion):
         text = clean_text(tracker.latest_message.get("text") or "")
         entities = tracker.latest_message.get("entities") or []
         service = get_service()
+        cannot_know = unknowable_kind(text)
         scope = decide_scope(
             text,
             domain_entity_types(tracker.latest_message.get("text") or "", entities),
             follows_an_answer=bool(tracker.get_slot(SLOT_LAST_ANSWER)),
             # "is there one in leeds?" after a question on specialists: a gap to name
-            knows_words=lambda t: service.knows_words(t) or unknowable_kind(t) is not None,
+            knows_words=lambda t: service.knows_words(t) or cannot_know is not None,
         )
         # "is dr patel at addenbrookes any good?" or "how long is the wait at St James's?" after an
         # answer: a question no one can answer (a named doctor, or one about care), said as such
         # rather than called another subject (a pizza place near me stays out of scope)
-        cannot_know = unknowable_kind(text)
         unknowable = (
             scope != OTHER
             and cannot_know is not None
