@@ -59,6 +59,10 @@ $(VENV)/.installed: requirements/lock.txt requirements/rasa.txt
 
 venv: $(VENV)/.installed ## Create the virtualenv and install the locked dependencies
 
+# The emergency alert is rendered from the one steps file (knowledge/shared/emergency-steps.md).
+bot/domain.yml: knowledge/shared/emergency-steps.md scripts/render_emergency.py | $(VENV)/.installed
+	$(PY) -m scripts.render_emergency
+
 # --force: Rasa's training cache knows config and data, not our components' code.
 $(MODEL): $(VENV)/.installed $(TRAINING_DATA)
 	$(RASA) train $(RASA_PATHS) --force --out models --fixed-model-name mastobot
@@ -66,7 +70,7 @@ $(MODEL): $(VENV)/.installed $(TRAINING_DATA)
 
 train: $(MODEL) ## Train the Rasa model if config, domain or data changed
 
-$(INDEX_STAMP): $(VENV)/.installed $(wildcard knowledge/*.md) actions/knowledge.py actions/index.py
+$(INDEX_STAMP): $(VENV)/.installed $(wildcard knowledge/*.md knowledge/shared/*.md) actions/knowledge.py actions/index.py
 	$(PY) -m scripts.build_index
 	touch $@
 

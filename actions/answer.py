@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from actions.answerability import ABSTAINED, ANSWERED, PARTIAL, Assessment
+from actions.knowledge import is_emergency_steps
 from actions.retrieval import Hit
 from actions.words import stems_of, tokenize
 
@@ -165,7 +166,36 @@ def choose_sentences(candidates: list[Candidate], max_sentences: int) -> list[Ca
     lead = [*lead_in(best, candidates, min(MAX_LEAD_IN, max_sentences - 1)), best]
     taken = {id(c) for c in lead}
     kept = [c for c in ranked[1:] if id(c) not in taken and close(c)][: max_sentences - len(lead)]
-    return [*lead, *sorted(kept, key=reading_order)]
+    return with_emergency_steps([*lead, *sorted(kept, key=reading_order)])
+
+
+def with_emergency_steps(chosen: list[Candidate]) -> list[Candidate]:
+    """The chosen sentences, plus the emergency steps when a passage they come from carries them.
+
+    A passage that tells someone to act on a reaction is never shown without the whole sequence
+    (knowledge/shared/emergency-steps.md), even when the steps scored below the sentence limit.
+    """
+    if any(is_emergency_steps(c.sentence) for c in chosen):
+        return chosen
+    for index in range(len(chosen) - 1, -1, -1):
+        hit = chosen[index].hit
+        sentences = list(hit.chunk.meta.get("sentences") or [])
+        position = next((n for n, s in enumerate(sentences) if is_emergency_steps(s)), None)
+        if position is not None:
+            steps = Candidate(sentences[position], chosen[index].score, 0, position, hit)
+            return [*chosen[: index + 1], steps, *chosen[index + 1 :]]
+    return chosen
+
+
+def join_sentences(sentences: list[str]) -> str:
+    """Sentences as one paragraph, with the numbered emergency steps on lines of their own."""
+    text = ""
+    for sentence in sentences:
+        steps = is_emergency_steps(sentence)
+        if text:
+            text += "\n" if steps or text.endswith("\n") else " "
+        text += sentence + ("\n" if steps else "")
+    return text.rstrip("\n")
 
 
 def lead_in(best: Candidate, candidates: list[Candidate], limit: int) -> list[Candidate]:
@@ -211,7 +241,7 @@ def compose_answer(
         if candidate.hit.chunk.id not in used:
             used.append(candidate.hit.chunk.id)
             sources.extend(s for s in candidate.hit.chunk.sources if s not in sources)
-    body = " ".join(candidate.sentence for candidate in chosen)
+    body = join_sentences([candidate.sentence for candidate in chosen])
     about = about or chosen[0].hit.chunk.heading.lower()
     if assessment.outcome == PARTIAL:
         body = f"{gap_sentence(assessment)} What I can tell you about {about}: {body}"

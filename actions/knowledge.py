@@ -23,6 +23,11 @@ QUESTIONS_START = "<!-- questions:"
 SECTION_SOURCES = re.compile(r"^<!--\s*sources:\s*([\d,\s]+?)\s*-->$")
 COMMENT_END = "-->"
 REQUIRED_FIELDS = ("title", "topics", "sources", "last_reviewed")
+# The emergency steps are written once, in this file under knowledge/, and a section carries them
+# with a line holding only EMERGENCY_MARKER: one sequence, the same in every section and alert.
+EMERGENCY_STEPS_FILE = Path("shared") / "emergency-steps.md"
+EMERGENCY_MARKER = "<!-- emergency-steps -->"
+NUMBERED_STEP = re.compile(r"^\d+\.\s+\S")
 
 
 @dataclass(frozen=True)
@@ -74,13 +79,15 @@ class KnowledgeFileError(ValueError):
     """A knowledge file is malformed (missing front matter or a required field)."""
 
 
-def parse_front_matter(raw: str, path: Path) -> tuple[dict[str, Any], str]:
+def parse_front_matter(
+    raw: str, path: Path, required: tuple[str, ...] = REQUIRED_FIELDS
+) -> tuple[dict[str, Any], str]:
     """Split a file into its YAML front matter and Markdown body, checking required fields."""
     match = FRONT_MATTER.match(raw)
     if not match:
         raise KnowledgeFileError(f"{path}: no front matter")
     meta = yaml.safe_load(match.group(1)) or {}
-    missing = [name for name in REQUIRED_FIELDS if not meta.get(name)]
+    missing = [name for name in required if not meta.get(name)]
     if missing:
         raise KnowledgeFileError(f"{path}: front matter lacks {', '.join(missing)}")
     for source in meta["sources"]:
@@ -89,10 +96,29 @@ def parse_front_matter(raw: str, path: Path) -> tuple[dict[str, Any], str]:
     return meta, raw[match.end() :]
 
 
-def split_sections(body: str) -> list[Section]:
+def read_emergency_steps(knowledge_dir: Path) -> str:
+    """The numbered emergency steps of `knowledge/shared/emergency-steps.md`, one per line."""
+    path = knowledge_dir / EMERGENCY_STEPS_FILE
+    if not path.exists():
+        return ""
+    _, body = parse_front_matter(path.read_text(encoding="utf-8"), path, ("title", "sources"))
+    steps = [line.strip() for line in body.splitlines() if NUMBERED_STEP.match(line.strip())]
+    if not steps:
+        raise KnowledgeFileError(f"{path}: no numbered steps")
+    return "\n".join(steps)
+
+
+def is_emergency_steps(sentence: str) -> bool:
+    """Whether a chunk sentence is the rendered emergency steps (kept whole, never split)."""
+    return sentence.startswith("1. ") and "\n2. " in sentence
+
+
+def split_sections(body: str, emergency_steps: str = "") -> list[Section]:
     """Group Markdown paragraphs under the heading path (h1 > h2 > ...) they belong to.
 
-    A `<!-- questions: ... -->` comment under a heading lists, one per `- ` line, questions the
+    A line holding only `<!-- emergency-steps -->` becomes one paragraph: `emergency_steps`, the
+    numbered steps from `knowledge/shared/emergency-steps.md`. A `<!-- questions: ... -->` comment
+    under a heading lists, one per `- ` line, questions the
     section answers; they help retrieval and are never shown or quoted. A `<!-- sources: 1, 3
     -->` comment names the file's sources (by number, from 1) that the section rests on: its
     answers cite those instead of the file's first sources.
@@ -133,6 +159,12 @@ def split_sections(body: str) -> list[Section]:
             if in_questions and LIST_ITEM.match(line):
                 questions.append(LIST_ITEM.sub("", line).strip())
             in_comment = COMMENT_END not in stripped
+            continue
+        if stripped == EMERGENCY_MARKER:
+            close_paragraph()
+            if not emergency_steps:
+                raise KnowledgeFileError(f"line {number}: {EMERGENCY_MARKER} but no steps file")
+            paragraphs.append(emergency_steps)
             continue
         numbers = SECTION_SOURCES.match(stripped)
         if numbers:
@@ -194,14 +226,20 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "section"
 
 
+def paragraph_sentences(paragraph: str) -> list[str]:
+    """A paragraph's sentences; the emergency steps are one, so no answer splits them."""
+    return [paragraph] if is_emergency_steps(paragraph) else split_sentences(paragraph)
+
+
 def chunk_document(path: Path, split_length: int = 5, split_overlap: int = 1) -> list[Chunk]:
     """Turn one knowledge file into chunks that carry file, heading path, topics and sources."""
     meta, body = parse_front_matter(path.read_text(encoding="utf-8"), path)
     doc_id = path.stem
     chunks: list[Chunk] = []
     seen: set[str] = set()
-    for section in split_sections(body):
-        sentences = [s for paragraph in section.paragraphs for s in split_sentences(paragraph)]
+    steps = read_emergency_steps(path.parent)
+    for section in split_sections(body, steps):
+        sentences = [s for paragraph in section.paragraphs for s in paragraph_sentences(paragraph)]
         heading = " > ".join(section.heading_path[1:]) or meta["title"]
         section_id = f"{doc_id}#{slugify(heading)}"
         for n, group in enumerate(window(sentences, split_length, split_overlap)):
@@ -260,7 +298,9 @@ def load_chunks(knowledge_dir: Path, split_length: int = 5, split_overlap: int =
 def content_hash(knowledge_dir: Path, *salts: object) -> str:
     """Hash of every knowledge file's name and bytes plus the chunking settings."""
     digest = hashlib.sha256()
-    for path in knowledge_files(knowledge_dir):
+    for path in [*knowledge_files(knowledge_dir), knowledge_dir / EMERGENCY_STEPS_FILE]:
+        if not path.exists():
+            continue
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     for salt in salts:

@@ -4,8 +4,11 @@ Usage: python -m scripts.check_knowledge [KNOWLEDGE_DIR] [--today YYYY-MM-DD]
 
 It fails (exit 1) when a file lacks a title, topics, sources with https URLs or a `last_reviewed`
 date; when `last_reviewed` is more than 12 months old; when a section has no example questions;
-when the same sentence appears in two files; and when a section names signs of anaphylaxis
-without the emergency steps in the right order (adrenaline first, then the call).
+when the same sentence appears in two files; when a section names signs of anaphylaxis, tells
+someone to use adrenaline, or is tagged with an emergency happening now, without the one emergency
+sequence (scripts/emergency_rules.py); when a topic that `shared/required-topics.yml` lists has no
+section with sources and example questions; and when the emergency alert in bot/domain.yml differs
+from the steps file.
 """
 
 from __future__ import annotations
@@ -21,38 +24,30 @@ from typing import Any
 import yaml
 
 from actions.knowledge import (
+    EMERGENCY_STEPS_FILE,
     FRONT_MATTER,
+    KnowledgeFileError,
     Section,
+    is_emergency_steps,
     knowledge_files,
+    read_emergency_steps,
+    slugify,
     split_sections,
     unlisted_sources,
 )
 from actions.knowledge import split_sentences as split_into_sentences
+from scripts import render_emergency
+from scripts.emergency_rules import steps_problem
 
 MAX_REVIEW_AGE_DAYS = 366
 MIN_DUPLICATE_WORDS = 6
+REQUIRED_TOPICS = Path("shared") / "required-topics.yml"
+MIN_REQUIRED_QUESTIONS = 5
+STEP_COUNT = 5
 
-# Signs that mean anaphylaxis may be happening: breathing trouble, throat or tongue swelling,
-# fainting or collapse, a child gone pale and floppy.
-ANAPHYLAXIS_SIGNS = re.compile(
-    r"\b(?:difficulty|trouble|problems?|struggling) (?:with )?breathing|"
-    r"breathing (?:difficult\w*|trouble|problems?)|hard to breathe|can'?t breathe|"
-    r"short(?:ness)? of breath|wheez\w*|"
-    r"(?:throat|tongue)(?:\W+\w+){0,3}\W+(?:swell\w*|swollen|tight\w*)|"
-    r"swell\w* (?:of|in) the (?:throat|tongue)|swollen (?:throat|tongue)|"
-    r"\bfaint(?:s|ed|ing)?\b|collaps\w*|pass(?:es|ed|ing)? out|"
-    r"loss of consciousness|unconscious|\bfloppy\b",
-    re.IGNORECASE,
-)
 # An amount of a medicine, which the assistant never gives, in a passage or a source's title
 # (answers show both): "1 mg", "0.3mg", "150 micrograms". Laboratory units (ng/mL) are not doses.
 DOSE_AMOUNT = re.compile(r"\b\d+(?:[.,]\d+)?\s?(?:mg|mcg|micrograms?|milligrams?)\b", re.IGNORECASE)
-ADRENALINE = re.compile(r"adrenaline|epinephrine|auto-?injector|epipen", re.IGNORECASE)
-EMERGENCY_CALL = re.compile(
-    r"\bcall\w*(?: \w+){0,3} (?:emergency|ambulance|999|911|112)|emergency services|"
-    r"\bambulance\b|\b(?:999|911|112)\b",
-    re.IGNORECASE,
-)
 
 
 @dataclass(frozen=True, order=True)
@@ -92,7 +87,11 @@ def read_file(path: Path) -> tuple[KnowledgeFile | None, list[Problem]]:
         if re.match(r"^\w+:", line)
     }
     offset = raw[: match.end()].count("\n")
-    sections = split_sections(raw[match.end() :])
+    try:
+        steps = read_emergency_steps(path.parent)
+        sections = split_sections(raw[match.end() :], steps)
+    except KnowledgeFileError as error:
+        return None, [Problem(str(path), 1, str(error))]
     return KnowledgeFile(path, meta, meta_lines, offset, sections), []
 
 
@@ -155,30 +154,10 @@ def check_sections(file: KnowledgeFile) -> list[Problem]:
                     str(file.path), line, f"section {heading!r} gives a dose: {dose.group(0)!r}"
                 )
             )
-        problem = emergency_steps_problem(" ".join(section.paragraphs))
+        problem = steps_problem(section.paragraphs, section.questions)
         if problem:
             problems.append(Problem(str(file.path), line, f"section {heading!r} {problem}"))
     return problems
-
-
-def emergency_steps_problem(text: str) -> str | None:
-    """Why a passage naming anaphylaxis signs lacks the adrenaline-first steps, or None."""
-    sign = ANAPHYLAXIS_SIGNS.search(text)
-    if not sign:
-        return None
-    adrenaline = ADRENALINE.search(text)
-    if not adrenaline:
-        return (
-            f"mentions {sign.group(0)!r} but not adrenaline: add the emergency steps "
-            "(adrenaline first, then call emergency services) or a sentence pointing to them"
-        )
-    call = EMERGENCY_CALL.search(text)
-    if call and call.start() < adrenaline.start():
-        return (
-            f"says {call.group(0)!r} before adrenaline: the steps are adrenaline first, "
-            "then the call"
-        )
-    return None
 
 
 def normalise_sentence(sentence: str) -> str:
@@ -193,6 +172,8 @@ def check_duplicates(files: list[KnowledgeFile]) -> list[Problem]:
         for section in file.sections:
             line = section.line + file.body_offset
             for paragraph in section.paragraphs:
+                if is_emergency_steps(paragraph):
+                    continue  # written once in the steps file, repeated on purpose
                 for sentence in split_into_sentences(paragraph):
                     key = normalise_sentence(sentence)
                     if len(key.split()) < MIN_DUPLICATE_WORDS:
@@ -209,6 +190,63 @@ def check_duplicates(files: list[KnowledgeFile]) -> list[Problem]:
     return problems
 
 
+def section_id(file: KnowledgeFile, section: Section) -> str:
+    """The id answers and the benchmark use: `file-stem#heading-slug` (actions/knowledge.py)."""
+    heading = " > ".join(section.heading_path[1:]) or str(file.meta.get("title", ""))
+    return f"{file.path.stem}#{slugify(heading)}"
+
+
+def check_required_topics(knowledge_dir: Path, files: list[KnowledgeFile]) -> list[Problem]:
+    """Each topic patients ask about has a section, with its sources and example questions."""
+    path = knowledge_dir / REQUIRED_TOPICS
+    if not path.exists():
+        return []
+    sections = {section_id(f, s): s for f in files for s in f.sections}
+    problems = []
+    for topic, wanted in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).items():
+        section = sections.get(wanted)
+        if section is None:
+            problems.append(Problem(str(path), 1, f"topic {topic!r}: no section {wanted!r}"))
+        elif not section.sources or len(section.questions) < MIN_REQUIRED_QUESTIONS:
+            problems.append(
+                Problem(
+                    str(path),
+                    1,
+                    f"topic {topic!r}: {wanted} needs a sources comment and at least "
+                    f"{MIN_REQUIRED_QUESTIONS} example questions",
+                )
+            )
+    return problems
+
+
+def check_steps_file(knowledge_dir: Path) -> list[Problem]:
+    """The one emergency sequence: present, with its five numbered steps."""
+    path = knowledge_dir / EMERGENCY_STEPS_FILE
+    if not path.exists():
+        return []
+    try:
+        steps = read_emergency_steps(knowledge_dir).splitlines()
+    except KnowledgeFileError as error:
+        return [Problem(str(path), 1, str(error))]
+    if len(steps) != STEP_COUNT:
+        return [Problem(str(path), 1, f"{len(steps)} steps, not {STEP_COUNT}")]
+    return []
+
+
+def check_alert(knowledge_dir: Path) -> list[Problem]:
+    """The emergency alert the assistant sends says the steps in the same words."""
+    if render_emergency.domain_alert() == render_emergency.alert_text(knowledge_dir):
+        return []
+    return [
+        Problem(
+            str(render_emergency.DOMAIN),
+            1,
+            f"{render_emergency.RESPONSE} differs from {EMERGENCY_STEPS_FILE}: "
+            "run python -m scripts.render_emergency",
+        )
+    ]
+
+
 def check_knowledge(knowledge_dir: Path, today: dt.date) -> list[Problem]:
     """Every problem in every knowledge file, sorted by file and line."""
     files: list[KnowledgeFile] = []
@@ -219,7 +257,8 @@ def check_knowledge(knowledge_dir: Path, today: dt.date) -> list[Problem]:
         if file:
             files.append(file)
             problems += check_front_matter(file, today) + check_sections(file)
-    return sorted(problems + check_duplicates(files))
+    problems += check_duplicates(files) + check_steps_file(knowledge_dir)
+    return sorted(problems + check_required_topics(knowledge_dir, files))
 
 
 def main() -> None:
@@ -229,6 +268,8 @@ def main() -> None:
     args = parser.parse_args()
     files = knowledge_files(args.knowledge_dir)
     problems = check_knowledge(args.knowledge_dir, args.today)
+    if (args.knowledge_dir / EMERGENCY_STEPS_FILE).exists():
+        problems += check_alert(args.knowledge_dir)
     for problem in problems:
         print(problem)
     if problems:

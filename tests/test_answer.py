@@ -192,3 +192,25 @@ def test_a_follow_up_is_not_answered_again_from_the_same_passage() -> None:
         "doc#what-up-is",
     ]
     assert not_again([said_before, new], []) == [said_before, new]
+
+
+STEPS = "1. Give adrenaline at once.\n2. Call 999.\n3. Lie flat."
+
+
+def test_a_passage_that_carries_the_emergency_steps_never_goes_without_them() -> None:
+    sentences = ["Stings can trigger reactions.", "If you faint, act now:", STEPS, "See a doctor."]
+    vectors = {s: axis(n) for n, s in enumerate(sentences)}
+    stings = hit("doc#stings", sentences, 0.9)
+    candidates = candidate_sentences([stings], sentences_of(vectors), axis(0), [])
+    chosen = choose_sentences(candidates, max_sentences=1)
+    assert [c.sentence for c in chosen] == ["Stings can trigger reactions.", STEPS]
+    answer = compose_answer(chosen, Assessment(ANSWERED), "stings", [stings])
+    assert answer.text.startswith("Stings can trigger reactions.\n1. Give adrenaline at once.\n")
+    assert "3. Lie flat." + SOURCES_BREAK in answer.text  # the steps end on their own line
+
+
+def test_the_steps_are_not_added_from_a_passage_without_them() -> None:
+    vectors = {s: axis(n) for n, s in enumerate(BIOPSY)}
+    biopsy = hit("doc#biopsy", BIOPSY, 0.9)
+    chosen = choose_sentences(candidate_sentences([biopsy], sentences_of(vectors), axis(0), []), 2)
+    assert not any(c.sentence.startswith("1. ") for c in chosen)

@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 from actions.settings import PROJECT_ROOT
-from scripts.check_knowledge import check_knowledge, emergency_steps_problem
+from scripts import render_emergency
+from scripts.check_knowledge import check_alert, check_knowledge
+from scripts.emergency_rules import steps_problem
 
 BROKEN = PROJECT_ROOT / "tests" / "data" / "knowledge-broken"
 TODAY = dt.date(2026, 11, 26)
@@ -41,10 +43,19 @@ def test_a_section_without_example_questions_is_named(problems: list[str]) -> No
     assert not find(problems, "missing-questions.md:12:", "")
 
 
-def test_anaphylaxis_signs_need_adrenaline_first(problems: list[str]) -> None:
-    assert find(problems, "emergency-steps.md:12:", "'floppy' but not adrenaline")
-    assert find(problems, "emergency-steps.md:18:", "before adrenaline")
-    assert not find(problems, "emergency-steps.md:24:", "")
+def test_a_section_that_tells_someone_to_act_needs_the_whole_sequence(problems: list[str]) -> None:
+    assert find(problems, "emergency-steps.md:12:", "names 'floppy' without the emergency steps")
+    assert find(problems, "emergency-steps.md:18:", "'use their adrenaline' without the emergency")
+    assert not find(problems, "emergency-steps.md:24:", "")  # carries the steps line
+
+
+def test_a_section_tagged_with_an_emergency_now_needs_the_steps(problems: list[str]) -> None:
+    assert find(problems, "emergency-steps.md:31:", "emergency happening now ('fainted'")
+
+
+def test_a_required_topic_without_its_section_is_named(problems: list[str]) -> None:
+    assert find(problems, "required-topics.yml:1:", "'widget storage': no section")
+    assert find(problems, "required-topics.yml:1:", "'widget reactions in children'")  # 1 question
 
 
 def test_a_sentence_in_two_files_is_named_once(problems: list[str]) -> None:
@@ -53,18 +64,37 @@ def test_a_sentence_in_two_files_is_named_once(problems: list[str]) -> None:
     assert "Short one" not in repeated[0]  # under six words: common phrasing, not a copy
 
 
+STEPS = "1. Give adrenaline.\n2. Call 999."
+
+
 @pytest.mark.parametrize(
-    ("text", "ok"),
+    ("paragraphs", "questions", "ok"),
     [
-        ("Use the adrenaline pen first, then call 999 if she is wheezing.", True),
-        ("If he collapses, give epinephrine and call an ambulance.", True),
-        ("Call an ambulance if he faints; use his auto-injector too.", False),
-        ("A swollen tongue is a sign of anaphylaxis.", False),
-        ("Flushing and itching are common.", True),
+        (("Use the adrenaline pen, then call 999.",), (), False),
+        (("If he collapses, treat it as anaphylaxis:", STEPS), (), True),
+        (("Give the child's auto-injector straight away.",), (), False),
+        (("Adrenaline (epinephrine) first, always.",), (), False),
+        (("A swollen tongue is a sign of anaphylaxis.",), (), False),
+        (("Carry two auto-injectors, because one may fail.",), (), True),
+        (("Injectable adrenaline is prescribed for most adults.",), (), True),
+        (("Flushing and itching are common.",), ("my son collapsed after a bath",), False),
+        (("Flushing and itching are common.",), ("does flushing go away",), True),
     ],
 )
-def test_emergency_steps_rule(text: str, ok: bool) -> None:
-    assert (emergency_steps_problem(text) is None) is ok
+def test_emergency_steps_rule(
+    paragraphs: tuple[str, ...], questions: tuple[str, ...], ok: bool
+) -> None:
+    assert (steps_problem(paragraphs, questions) is None) is ok
+
+
+def test_the_alert_in_the_domain_is_the_steps_file() -> None:
+    assert check_alert(PROJECT_ROOT / "knowledge") == []
+    text = render_emergency.alert_text(PROJECT_ROOT / "knowledge")
+    assert render_emergency.domain_alert() == text
+    assert text.count("\n") == 7 and "\n5. " in text  # opening, five steps, closing, sources
+    changed = render_emergency.rewrite_domain(render_emergency.DOMAIN.read_text(), "Other.")
+    assert "    - text: |-\n        Other.\n" in changed and "5. Go to hospital" not in changed
+    assert changed.count("utter_emergency:") == 1 and "utter_personal_advice:" in changed
 
 
 def test_clean_files_pass_and_the_command_exits_nonzero_on_problems(tmp_path: Path) -> None:

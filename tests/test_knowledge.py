@@ -11,6 +11,9 @@ from actions.knowledge import (
     split_sections,
     window,
 )
+from actions.knowledge import (
+    knowledge_files as knowledge_files_of,
+)
 from actions.settings import PROJECT_ROOT
 
 
@@ -115,3 +118,46 @@ def test_a_section_cites_the_sources_it_names(tmp_path: Path) -> None:
     path.write_text(front + "## One\n<!-- sources: 3 -->\nOne.\n")
     with pytest.raises(KnowledgeFileError, match="names source 3"):
         chunk_document(path)
+
+
+STEPS_FILE = (
+    "---\ntitle: Steps\nsources:\n  - title: S\n    url: https://s.org\n---\n\n<!-- edit here -->\n"
+    "1. Give adrenaline at once.\n2. Call 999.\n3. Lie flat.\n"
+)
+TOPIC_FILE = (
+    "---\ntitle: T\ntopics: [a]\nsources:\n  - title: S\n    url: https://s.org\n"
+    "last_reviewed: 2026-12-01\n---\n# T\n\n## Stings\n<!-- questions:\n- stung\n-->\n"
+    "Stings can trigger reactions. If you feel faint, act now:\n<!-- emergency-steps -->\n"
+    "Later, see an allergist.\n"
+)
+
+
+def test_the_emergency_steps_line_becomes_one_unsplit_sentence(tmp_path: Path) -> None:
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "emergency-steps.md").write_text(STEPS_FILE)
+    (tmp_path / "t.md").write_text(TOPIC_FILE)
+    [chunk] = chunk_document(tmp_path / "t.md")
+    steps = "1. Give adrenaline at once.\n2. Call 999.\n3. Lie flat."
+    assert chunk.meta["sentences"] == [
+        "Stings can trigger reactions.",
+        "If you feel faint, act now:",
+        steps,
+        "Later, see an allergist.",
+    ]
+    assert [p.name for p in knowledge_files_of(tmp_path)] == ["t.md"]  # the steps file is no topic
+
+
+def test_the_emergency_steps_line_without_a_steps_file_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "t.md").write_text(TOPIC_FILE)
+    with pytest.raises(KnowledgeFileError, match="no steps file"):
+        chunk_document(tmp_path / "t.md")
+
+
+def test_the_steps_file_is_part_of_the_content_hash(tmp_path: Path) -> None:
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "t.md").write_text(TOPIC_FILE)
+    steps = tmp_path / "shared" / "emergency-steps.md"
+    steps.write_text(STEPS_FILE)
+    before = content_hash(tmp_path)
+    steps.write_text(STEPS_FILE.replace("Lie flat", "Lie down flat"))
+    assert content_hash(tmp_path) != before
