@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from pathlib import Path
+
+import yaml
 
 TOKEN = re.compile(r"[a-z0-9]+")
+SPELLING_FILE = Path(__file__).resolve().parent.parent / "nlu_data" / "spelling.yml"
 STOPWORDS = frozenset(
     """
     a about after all also am an and any are as at be been being but by can could do does did for
@@ -36,8 +40,26 @@ def stem(token: str) -> str:
     return token
 
 
+@lru_cache(maxsize=1)
+def spelling() -> dict[str, str]:
+    """US forms (and common misspellings) to the UK word the knowledge uses: the NLU's synonyms."""
+    if not SPELLING_FILE.exists():
+        return {}
+    data = yaml.safe_load(SPELLING_FILE.read_text(encoding="utf-8"))
+    return {
+        line.strip("- ").lower(): str(item["synonym"]).lower()
+        for item in (data or {}).get("nlu", [])
+        if "synonym" in item
+        for line in str(item.get("examples", "")).splitlines()
+        if line.strip()
+    }
+
+
 def tokenize(text: str) -> list[str]:
-    return [stem(token) for token in TOKEN.findall(text.lower()) if token not in STOPWORDS]
+    """Content-word stems, with US spellings read as the UK word."""
+    uk = spelling()
+    words = (uk.get(token, token) for token in TOKEN.findall(text.lower()))
+    return [stem(word) for word in words if word not in STOPWORDS]
 
 
 @lru_cache(maxsize=16384)

@@ -27,6 +27,14 @@ def test_tokenize_drops_stopwords_and_stems() -> None:
     assert stem("itches") == stem("itch") and stem("vaccines") == stem("vaccine")
 
 
+def test_us_spellings_read_as_the_uk_words_the_knowledge_uses() -> None:
+    # nlu_data/spelling.yml: the NLU's synonyms carry the US forms
+    assert tokenize("leukemia, anesthesia and diarrhea") == tokenize(
+        "leukaemia, anaesthesia, diarrhoea"
+    )
+    assert tokenize("hematologists") == tokenize("haematologist")
+
+
 def test_finds_the_passage_that_answers(retriever, fake_embedder) -> None:
     hits = ask(retriever, fake_embedder, "how do I clean my gizmo", top_k=2)
     assert hits[0].chunk.id.startswith("beta#cleaning-a-gizmo")
