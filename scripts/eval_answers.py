@@ -54,16 +54,22 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def answers_stage(answer_sets: dict[str, Path], stack_log: Path) -> dict[str, Any]:
-    """Each set of conversations over REST on one fresh stack, summarised per set."""
+def answers_stage(
+    answer_sets: dict[str, Path], stack_log: Path, held_out: frozenset[str] = frozenset()
+) -> dict[str, Any]:
+    """Each set of conversations over REST on one fresh stack, summarised per set.
+
+    A held-out set's failing turns are dropped before anything is written, so that nobody tunes
+    on them: only its figures are reported.
+    """
     with running_stack(stack_log) as stack, requests.Session() as session:
-        return {
-            name: {
-                **summarise_answers(converse(stack.rest_url, session, load_conversations(path))),
-                "sha256": sha256(path),
-            }
-            for name, path in answer_sets.items()
-        }
+        report = {}
+        for name, path in answer_sets.items():
+            summary = summarise_answers(converse(stack.rest_url, session, load_conversations(path)))
+            if name in held_out:
+                summary = {**summary, "failures": [], "held_out": True}
+            report[name] = {**summary, "sha256": sha256(path)}
+        return report
 
 
 def converse(

@@ -149,6 +149,13 @@ def markdown(report: dict[str, Any], answer_sets: dict[str, Path]) -> str:
         ]
         for name, row in answers["by_category"].items():
             lines.append(f"| {name} | {row['conversations']} | {row['passed']} |")
+        if answers.get("held_out"):
+            lines += [
+                "",
+                "Held out: its failing turns are not listed, so that nobody tunes on them.",
+                "",
+            ]
+            continue
         lines += ["", "Turns that failed:", ""]
         for failure in answers["failures"]:
             lines.append(
