@@ -56,7 +56,7 @@ def test_an_admitted_gap_is_not_a_wrong_answer() -> None:
     assert not answered_fully("Sorry, I can only help with questions about mastocytosis.")
 
 
-WRITTEN_BLIND = ("blind", "dev", "dev2", "dev3", "dev4", "dev5", "dev6")
+WRITTEN_BLIND = ("blind", "dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8")
 
 
 @pytest.mark.parametrize("name", ANSWER_SETS)
@@ -88,3 +88,41 @@ def test_duplicate_ids_are_refused(tmp_path) -> None:
     path.write_text("conversations:\n  - {id: a, turns: []}\n  - {id: a, turns: []}\n")
     with pytest.raises(ValueError, match="unique"):
         load_conversations(path)
+
+
+def test_a_held_out_sets_failing_turns_are_never_written(monkeypatch, tmp_path) -> None:
+    import contextlib
+
+    from scripts import eval_answers
+
+    @contextlib.contextmanager
+    def fake_stack(log):
+        yield type("Stack", (), {"rest_url": "http://x"})()
+
+    turns = [{"user": "q", "must": ["never said"]}]
+    monkeypatch.setattr(eval_answers, "running_stack", fake_stack)
+    monkeypatch.setattr(
+        eval_answers, "load_conversations", lambda path: [{"id": "c", "turns": turns}]
+    )
+    monkeypatch.setattr(
+        eval_answers,
+        "converse",
+        lambda url, session, convs: [
+            {
+                "conversation": "c",
+                "category": "single",
+                "turn": 1,
+                "user": "q",
+                "passed": False,
+                "problems": ["missing"],
+                "answered": True,
+                "reply": "r",
+            }
+        ],
+    )
+    monkeypatch.setattr(eval_answers, "sha256", lambda path: "h")
+    report = eval_answers.answers_stage(
+        {"held": tmp_path, "tuned": tmp_path}, tmp_path, frozenset({"held"})
+    )
+    assert report["held"]["failures"] == [] and report["held"]["held_out"]
+    assert report["held"]["turns_passed"] == 0 and report["tuned"]["failures"]
