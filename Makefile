@@ -36,8 +36,8 @@ export TELEGRAM_API_URL ?= https://api.telegram.org
 CREDENTIALS := $(if $(strip $(TELEGRAM_ACCESS_TOKEN)),build/credentials.yml,bot/credentials.yml)
 
 TRAINING_DATA := config.yml bot/domain.yml bot/stories.yml bot/rules.yml $(wildcard nlu_data/*.yml) \
-  bot/components.py bot/entity_resolver.py bot/safety.py actions/text_classifier.py \
-  actions/sanitize.py actions/scope.py actions/context.py actions/words.py
+  bot/components.py bot/entity_resolver.py bot/safety.py \
+  $(addprefix actions/understanding/,text_classifier.py sanitize.py scope.py context.py words.py)
 RASA_PATHS    := --config config.yml --domain bot/domain.yml --data bot/stories.yml bot/rules.yml nlu_data
 RUN_ACTIONS   := $(PY) -m actions.server --port $(ACTIONS_PORT)
 # bot.serve is `rasa run`, plus --enable-api --auth-token only when RASA_AUTH_TOKEN is set.
@@ -70,7 +70,7 @@ $(MODEL): $(VENV)/.installed $(TRAINING_DATA)
 
 train: $(MODEL) ## Train the Rasa model if config, domain or data changed
 
-$(INDEX_STAMP): $(VENV)/.installed $(wildcard knowledge/*.md knowledge/shared/*.md) actions/knowledge.py actions/index.py
+$(INDEX_STAMP): $(VENV)/.installed $(wildcard knowledge/*.md knowledge/shared/*.md) actions/knowledge_base/documents.py actions/knowledge_base/index.py
 	$(PY) -m scripts.build_index
 	touch $@
 

@@ -11,7 +11,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answerability import PARTIAL
+from actions.answering.answerability import PARTIAL
 from actions.clarify import (
     DID_YOU_MEAN,
     QUESTION_LABELS,
@@ -19,7 +19,6 @@ from actions.clarify import (
     did_you_mean_buttons,
     topic_menu_buttons,
 )
-from actions.context import asks_about_the_last_answer, latest_subject
 from actions.events import (
     SLOT_FEEDBACK,
     SLOT_LAST_ANSWER,
@@ -33,14 +32,26 @@ from actions.events import (
     slot_changes,
     unanswered_record,
 )
-from actions.intents import FALLBACK_INTENT, PERSONAL_ADVICE_INTENT, retrieval_intent
-from actions.planner import plan_query
-from actions.retrieval import INTENT_TOPICS
-from actions.sanitize import MAX_MESSAGE_CHARS, TRUNCATED_KEY, clean_text, is_empty_message
-from actions.scope import FOLLOW_UP, OTHER, decide_scope, domain_entity_types, is_about_care
+from actions.retrieval.hybrid import INTENT_TOPICS
 from actions.service import get_service
-from actions.thread import remember
-from actions.unknowable import unknowable_kind
+from actions.understanding.context import asks_about_the_last_answer, latest_subject
+from actions.understanding.intents import FALLBACK_INTENT, PERSONAL_ADVICE_INTENT, retrieval_intent
+from actions.understanding.planner import plan_query
+from actions.understanding.sanitize import (
+    MAX_MESSAGE_CHARS,
+    TRUNCATED_KEY,
+    clean_text,
+    is_empty_message,
+)
+from actions.understanding.scope import (
+    FOLLOW_UP,
+    OTHER,
+    decide_scope,
+    domain_entity_types,
+    is_about_care,
+)
+from actions.understanding.thread import remember
+from actions.understanding.unknowable import unknowable_kind
 
 logger = logging.getLogger(__name__)
 

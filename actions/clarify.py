@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from actions.retrieval import INTENT_TOPICS
+from actions.retrieval.hybrid import INTENT_TOPICS
 
 # What each question intent asks, as a button label and as a query when a button is pressed alone.
 QUESTION_LABELS: dict[str, str] = {

@@ -11,7 +11,7 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 
-from actions.answer import Answer
+from actions.answering.composition import Answer
 
 SLOT_PENDING_QUESTION = "pending_question"
 SLOT_TOPIC = "topic"

@@ -4,7 +4,8 @@
 answers only once the server can really answer, and no user waits for the model to load.
 
 A request middleware, added through rasa_sdk's plugin hook, hands the embedding of the message
-that Rasa sends with an action call (actions/message_embedding.py) to the service's embedder, so
+that Rasa sends with an action call (actions/knowledge_base/message_embedding.py) to the service's
+embedder, so
 the message is not embedded a second time. The same hook turns off Sanic's access log, which
 wrote an empty line per request (rasa-sdk's log format leaves out Sanic's fields).
 """
@@ -21,8 +22,8 @@ from rasa_sdk.plugin import plugin_manager
 from sanic import Sanic
 from sanic.request import Request
 
-from actions import message_embedding
-from actions.embedding import TextEmbedder
+from actions.knowledge_base import message_embedding
+from actions.knowledge_base.embedding import TextEmbedder
 from actions.service import get_service
 from actions.settings import limit_native_threads
 

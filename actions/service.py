@@ -11,7 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from actions.answer import (
+from actions.answering.answerability import Vocabulary, assess
+from actions.answering.composition import (
     Answer,
     Candidate,
     abstain,
@@ -21,19 +22,18 @@ from actions.answer import (
     not_again,
     passage_hits,
 )
-from actions.answerability import Vocabulary, assess
-from actions.definitions import Definitions, properties_first
-from actions.embedding import TextEmbedder
-from actions.focus import ATTRIBUTES, GENERIC, NEVER_MISSING, PEOPLE
-from actions.foreign import foreign_words
-from actions.forms import FORM, FormNames, lookup_names
-from actions.index import KnowledgeIndex, load_or_build_index
-from actions.planner import QueryPlan
-from actions.ranking import addressing_first, asked_embedding, sought
-from actions.retrieval import INTENT_TOPICS, Hit, HybridRetriever
+from actions.answering.foreign import foreign_words
+from actions.knowledge_base.embedding import TextEmbedder
+from actions.knowledge_base.index import KnowledgeIndex, load_or_build_index
+from actions.retrieval.definitions import Definitions, properties_first
+from actions.retrieval.forms import FORM, FormNames, lookup_names
+from actions.retrieval.hybrid import INTENT_TOPICS, Hit, HybridRetriever
+from actions.retrieval.ranking import addressing_first, asked_embedding, sought
 from actions.settings import Settings, default_model_path, load_settings
-from actions.thread import asked_words, asking_sentence
-from actions.words import stem
+from actions.understanding.focus import ATTRIBUTES, GENERIC, NEVER_MISSING, PEOPLE
+from actions.understanding.planner import QueryPlan
+from actions.understanding.thread import asked_words, asking_sentence
+from actions.understanding.words import stem
 
 logger = logging.getLogger(__name__)
 
@@ -264,7 +264,7 @@ class QuestionAnswerer:
         """Sought words the knowledge never uses and the chosen sentences do not address.
 
         `wanted` are the plan's sought focus words; whether the sentences address one is decided
-        in actions/foreign.py. Misspellings, words the files use, people and kinds of fact
+        in actions/answering/foreign.py. Misspellings, words the files use, people and kinds of fact
         ("downsides?", which the files word as "risks") never are candidates.
         """
         assert self.vocabulary is not None

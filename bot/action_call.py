@@ -6,7 +6,8 @@ had just done so. `install()` replaces `RemoteAction._action_call_format`, which
 
 - **The events are the current turn's** (from the latest user message on) **and, before it,
   each slot's latest event**, in their order. The actions read the latest message, the slots,
-  and, to find the subject named last (actions/context.py), the order in which the slots were
+  and, to find the subject named last (actions/understanding/context.py), the order in which the
+  slots were
   last set; an action that needs more of the conversation must read it from the tracker store.
   Everything else in the tracker (the slots, the latest message, the latest action, the active
   loop ...) is sent as Rasa sends it. On a ten-turn conversation the call is 11 kB instead of
@@ -17,7 +18,8 @@ had just done so. `install()` replaces `RemoteAction._action_call_format`, which
 - **The domain** goes only to the actions that ask for it in the domain (`send_domain`), because
   bot/endpoints*.yml turn on Rasa's own `enable_selective_domain`; no action here asks.
 - **The message's embedding**, which bot/components.py's featurizer keeps here
-  (`remember_message_embedding`), is added under actions/message_embedding.py's key, so the
+  (`remember_message_embedding`), is added under actions/knowledge_base/message_embedding.py's key,
+  so the
   action server does not compute it again.
 
 bot/speedups.py's `install()` calls `install()`.
@@ -36,7 +38,7 @@ from rasa.core.actions import action as rasa_actions
 from rasa.shared.core.events import Event, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
 
-from actions import message_embedding
+from actions.knowledge_base import message_embedding
 
 # Rasa's own, kept for comparison (tests/test_recent_history_in_rasa.py).
 RASA_ACTION_CALL_FORMAT = rasa_actions.RemoteAction._action_call_format

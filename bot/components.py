@@ -4,13 +4,14 @@
 the model the action server uses, loaded from its Python package (no download).
 
 `LinearIntentClassifier` is a logistic regression over that embedding plus TF-IDF word and
-character n-grams (actions/text_classifier.py). The embedding knows that "why did I get this"
+character n-grams (actions/understanding/text_classifier.py). The embedding knows that "why did I
+get this"
 and "what causes it" mean much the same; the n-grams know abbreviations and misspellings. On
 this project's data it beat DIET clearly (5-fold cross-validation macro-F1 0.88 against 0.74,
 see the README) and trains in seconds.
 
 `MessageCleaner` (first in the pipeline) strips markup and control characters and caps the length
-of what people type (actions/sanitize.py). The components that overrule the classifier
+of what people type (actions/understanding/sanitize.py). The components that overrule the classifier
 (emergencies, doses, other diseases, small talk) are in bot/intent_guards.py, the one that settles
 overlapping entities in bot/entity_resolver.py.
 """
@@ -42,15 +43,15 @@ from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from actions.embedding import TextEmbedder
-from actions.sanitize import (
+from actions.knowledge_base.embedding import TextEmbedder
+from actions.settings import default_model_path
+from actions.understanding.sanitize import (
     EMPTY_MESSAGE,
     MAX_MESSAGE_CHARS,
     TRUNCATED_KEY,
     clean_text,
 )
-from actions.settings import default_model_path
-from actions.text_classifier import ClassifierConfig, TextClassifier
+from actions.understanding.text_classifier import ClassifierConfig, TextClassifier
 from bot import action_call
 
 
@@ -164,7 +165,7 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class LinearIntentClassifier(GraphComponent, IntentClassifier):
-    """Intents from actions.text_classifier: the sentence embedding plus word and char n-grams.
+    """Intents from a logistic regression over the sentence embedding and word/char n-grams.
 
     Needs SentenceEmbeddingFeaturizer earlier in the pipeline.
     """

@@ -3,7 +3,8 @@
 `IntentSafetyNet` (after the classifier) makes sure a message describing anaphylaxis now is
 classified `emergency` and a question asking for a dose `ask_personal_advice`, whatever the
 statistical classifier said, and that an empty message still gets a reply (as `nlu_fallback`).
-`ScopeGuard` (after the entity extractors) decides scope (actions/scope.py) and takes a
+`ScopeGuard` (after the entity extractors) decides scope (actions/understanding/scope.py) and takes
+a
 small-talk intent away from a question (bot/small_talk.py).
 """
 
@@ -21,9 +22,9 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
-from actions.intents import PERSONAL_ADVICE_INTENT
-from actions.sanitize import is_empty_message
-from actions.scope import OTHER, OURS, decide_scope, domain_entity_types
+from actions.understanding.intents import PERSONAL_ADVICE_INTENT
+from actions.understanding.sanitize import is_empty_message
+from actions.understanding.scope import OTHER, OURS, decide_scope, domain_entity_types
 from bot.components import StatelessComponent
 from bot.safety import (
     asks_beyond_the_emergency,
@@ -84,7 +85,8 @@ class ScopeGuard(StatelessComponent):
     answered with mastocytosis treatment. Only question intents are overridden, so an
     emergency stays an emergency. And "will my symptoms get worse while pregnant?", which the
     classifier calls out_of_scope, names mastocytosis matter (pregnancy, from the lookup tables)
-    and no other disease: out_of_scope is taken out of its ranking (actions/scope.py). Place it
+    and no other disease: out_of_scope is taken out of its ranking
+    (actions/understanding/scope.py). Place it
     after IntentSafetyNet and the entity extractors, before the FallbackClassifier.
     """
 

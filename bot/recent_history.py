@@ -5,7 +5,8 @@ policies, the request to the action server and the saving go over every event ag
 turn's cost grew with the length of the conversation (turn 200 took 2-4x as long as the first).
 What decides a turn here reads only the latest turns and the slots: the RulePolicy's rules span
 at most two turns, and the actions read the latest message, the slots and, to find the subject
-named last (actions/context.py), the order of the latest slot events. The MemoizationPolicy
+named last (actions/understanding/context.py), the order of the latest slot events. The
+MemoizationPolicy
 compares the last five dialogue states, skipping turns that only rules predict, so its five can
 reach further back; but here a rule decides every message, and a rule's prediction outranks it.
 

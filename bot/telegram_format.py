@@ -1,7 +1,8 @@
 """Replies as Telegram messages: escaped HTML, Markdown links as links, at most 4,096 characters.
 
 Everything a reply may contain is escaped (`&`, `<`, `>`), so neither a user's message nor the
-knowledge text can add markup; the Markdown source links actions/answer.py writes become `<a>`
+knowledge text can add markup; the Markdown source links actions/answering/composition.py writes
+become `<a>`
 links. A reply too long for one message is split between paragraphs, sentences or words, never
 inside a link or an HTML entity. Buttons become an inline keyboard. Used by bot/telegram.py.
 """
@@ -21,9 +22,9 @@ logger = logging.getLogger(__name__)
 MESSAGE_LIMIT = 4096  # characters per message, as Telegram counts them (UTF-16 code units)
 CALLBACK_DATA_LIMIT = 64  # bytes of a button's callback_data
 
-# A Markdown link to a web page, as actions/answer.py writes sources: [title](https://...).
+# A Markdown link to a web page, as actions/answering/composition.py writes sources: [title](https://...).
 _LINK = re.compile(r"\[([^\[\]\n]+)\]\((https?://(?:[^\s()<>]|\([^\s()<>]*\))+)\)")
-_WHITESPACE_LINE = re.compile(r"\n[ \t]+\n")  # actions/answer.py's SOURCES_BREAK
+_WHITESPACE_LINE = re.compile(r"\n[ \t]+\n")  # actions/answering/composition.py's SOURCES_BREAK
 _WORDS = re.compile(r"\S+\s*|\s+")
 _PARAGRAPH_END = re.compile(r"\n\s*\n")
 _SENTENCE_END = re.compile(r"[.!?]\s+$")

@@ -9,8 +9,8 @@ import argparse
 import shutil
 import time
 
-from actions.embedding import TextEmbedder
-from actions.index import load_or_build_index
+from actions.knowledge_base.embedding import TextEmbedder
+from actions.knowledge_base.index import load_or_build_index
 from actions.settings import default_model_path, load_settings
 
 

@@ -23,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from actions.knowledge import (
+from actions.knowledge_base.documents import (
     EMERGENCY_STEPS_FILE,
     FRONT_MATTER,
     KnowledgeFileError,
@@ -35,7 +35,7 @@ from actions.knowledge import (
     split_sections,
     unlisted_sources,
 )
-from actions.knowledge import split_sentences as split_into_sentences
+from actions.knowledge_base.documents import split_sentences as split_into_sentences
 from scripts import render_emergency
 from scripts.emergency_rules import steps_problem
 
@@ -191,7 +191,7 @@ def check_duplicates(files: list[KnowledgeFile]) -> list[Problem]:
 
 
 def section_id(file: KnowledgeFile, section: Section) -> str:
-    """The id answers and the benchmark use: `file-stem#heading-slug` (actions/knowledge.py)."""
+    """The id answers and the benchmark use: `file-stem#heading-slug` (as the chunker writes it)."""
     heading = " > ".join(section.heading_path[1:]) or str(file.meta.get("title", ""))
     return f"{file.path.stem}#{slugify(heading)}"
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from actions.knowledge import is_emergency_steps
+from actions.knowledge_base.documents import is_emergency_steps
 
 # Signs that mean anaphylaxis may be happening: breathing trouble, throat or tongue swelling,
 # fainting or collapse, a child gone pale and floppy.

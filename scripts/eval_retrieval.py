@@ -20,10 +20,10 @@ from typing import Any
 import yaml
 from tqdm import tqdm
 
-from actions.intents import retrieval_intent
-from actions.planner import QueryPlan, plan_query
 from actions.service import QuestionAnswerer
 from actions.settings import PROJECT_ROOT, load_settings
+from actions.understanding.intents import retrieval_intent
+from actions.understanding.planner import QueryPlan, plan_query
 
 BENCHMARK = PROJECT_ROOT / "tests" / "retrieval_benchmark.yml"
 OUT_OF_SCOPE = PROJECT_ROOT / "tests" / "out_of_scope_questions.yml"

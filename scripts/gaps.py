@@ -17,7 +17,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from actions.knowledge import knowledge_files, parse_front_matter
+from actions.knowledge_base.documents import knowledge_files, parse_front_matter
 from actions.settings import PROJECT_ROOT
 from scripts.tracker_events import SlotEvent, db_url_or_exit, slot_events
 

@@ -1,7 +1,8 @@
 """Fast 5-fold cross-validation of the intent classifier alone, for editing training data.
 
 `make eval-nlu` runs Rasa's own cross-validation of the whole pipeline (7 to 8 minutes). This
-fits the same classifier (actions/text_classifier.py) on the same cleaned examples and sentence
+fits the same classifier (actions/understanding/text_classifier.py) on the same cleaned examples
+and sentence
 embeddings in under a minute, and lists the intents that are confused with each other and the
 examples behind each confusion, so data can be fixed where it is inconsistent. Its macro-F1 is
 close to Rasa's but not identical (Rasa draws its own folds). Embeddings are cached in build/.
@@ -18,10 +19,10 @@ from pathlib import Path
 
 import numpy as np
 
-from actions.embedding import TextEmbedder
-from actions.sanitize import clean_text
+from actions.knowledge_base.embedding import TextEmbedder
 from actions.settings import default_model_path
-from actions.text_classifier import ClassifierConfig, TextClassifier
+from actions.understanding.sanitize import clean_text
+from actions.understanding.text_classifier import ClassifierConfig, TextClassifier
 
 CACHE = Path("build/quick_cv")
 

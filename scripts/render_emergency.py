@@ -3,7 +3,8 @@
 Usage: python -m scripts.render_emergency [--check]
 
 The five steps are written once, in knowledge/shared/emergency-steps.md. Knowledge sections carry
-them through a marker line (actions/knowledge.py); the alert Rasa sends on an emergency is a domain
+them through a marker line (actions/knowledge_base/documents.py); the alert Rasa sends on an
+emergency is a domain
 response, so that it is said even when the action server is down, and this script writes it.
 `--check` (run by `make check-knowledge`) fails when the domain's alert differs from the steps.
 """
@@ -17,7 +18,11 @@ from pathlib import Path
 
 import yaml
 
-from actions.knowledge import EMERGENCY_STEPS_FILE, parse_front_matter, read_emergency_steps
+from actions.knowledge_base.documents import (
+    EMERGENCY_STEPS_FILE,
+    parse_front_matter,
+    read_emergency_steps,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE = ROOT / "knowledge"

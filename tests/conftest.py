@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 import requests
 
-from actions.embedding import TextEmbedder
-from actions.words import tokenize
+from actions.knowledge_base.embedding import TextEmbedder
+from actions.understanding.words import tokenize
 from scripts.stack import RunningStack, running_stack
 
 TEST_KNOWLEDGE = Path(__file__).parent / "data" / "knowledge"

@@ -10,7 +10,7 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUtt
 from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
 from rasa.utils.endpoints import EndpointConfig
 
-from actions.context import latest_subject
+from actions.understanding.context import latest_subject
 from bot.action_call import action_call_format, events_for_actions
 from tests.test_recent_history import DOMAIN, conversation, question
 

@@ -19,11 +19,11 @@ from actions.actions import (
     ActionRecordFeedback,
     ActionShowTopics,
 )
-from actions.answer import SOURCES_BREAK, abstain
-from actions.planner import expand_entities
-from actions.sanitize import MAX_MESSAGE_CHARS
+from actions.answering.composition import SOURCES_BREAK, abstain
 from actions.service import QuestionAnswerer
 from actions.settings import load_settings
+from actions.understanding.planner import expand_entities
+from actions.understanding.sanitize import MAX_MESSAGE_CHARS
 
 
 def tracker_for(

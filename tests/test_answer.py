@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from actions.answer import (
+from actions.answering.answerability import ABSTAINED, ANSWERED, PARTIAL, Assessment
+from actions.answering.composition import (
     SOURCES_BREAK,
     abstain,
     candidate_sentences,
@@ -12,10 +13,9 @@ from actions.answer import (
     compose_answer,
     not_again,
 )
-from actions.answerability import ABSTAINED, ANSWERED, PARTIAL, Assessment
-from actions.knowledge import Chunk
-from actions.retrieval import Hit
-from actions.unknowable import UNKNOWABLE
+from actions.knowledge_base.documents import Chunk
+from actions.retrieval.hybrid import Hit
+from actions.understanding.unknowable import UNKNOWABLE
 
 SOURCE_A = {"title": "Source A", "url": "https://a.example"}
 SOURCE_B = {"title": "Source B", "url": "https://b.example"}

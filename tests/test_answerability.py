@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from actions.answerability import (
+from actions.answering.answerability import (
     ABSTAINED,
     ANSWERED,
     PARTIAL,
@@ -13,10 +13,10 @@ from actions.answerability import (
     missing_phrase,
     missing_phrases,
 )
-from actions.focus import GENERIC, expected_fact, focus_words, proper_nouns
-from actions.knowledge import load_chunks
+from actions.knowledge_base.documents import load_chunks
 from actions.settings import PROJECT_ROOT, default_model_path
-from actions.unknowable import unknowable_kind
+from actions.understanding.focus import GENERIC, expected_fact, focus_words, proper_nouns
+from actions.understanding.unknowable import unknowable_kind
 
 EVERYDAY = ["oil", "help", "kissing", "jab", "fog", "grey", "hurt", "cost", "first", "described"]
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import pytest
 
-from actions.answer import SOURCES_BREAK
-from actions.planner import plan_query
+from actions.answering.composition import SOURCES_BREAK
 from actions.service import QuestionAnswerer
 from actions.settings import load_settings
-from actions.thread import remember
+from actions.understanding.planner import plan_query
+from actions.understanding.thread import remember
 
 pytestmark = pytest.mark.model
 

@@ -1,11 +1,12 @@
-"""actions/claims.py: the symptom a question asks mastocytosis to explain; is it covered?"""
+"""actions/answering/claims.py: the symptom a question asks mastocytosis to explain; is it
+covered?"""
 
 from __future__ import annotations
 
 import pytest
 
-from actions.claims import claimed_symptom, uncovered
-from actions.focus import GENERIC
+from actions.answering.claims import claimed_symptom, uncovered
+from actions.understanding.focus import GENERIC
 
 
 @pytest.mark.parametrize(

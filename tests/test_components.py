@@ -2,7 +2,7 @@
 
 from rasa.shared.nlu.training_data.message import Message
 
-from actions.intents import retrieval_intent
+from actions.understanding.intents import retrieval_intent
 from bot.components import MessageCleaner, SentenceEmbeddingFeaturizer
 from bot.intent_guards import IntentSafetyNet
 
@@ -108,9 +108,16 @@ def test_the_nlu_components_do_not_load_the_retrieval_stack() -> None:
         "print(sorted(m for m in sys.modules if 'actions' in m))"
     )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    for heavy in ("actions.service", "actions.retrieval", "actions.index", "actions.answer"):
+    for heavy in (
+        "actions.service",
+        "actions.retrieval.hybrid",
+        "actions.knowledge_base.index",
+        "actions.answering.composition",
+    ):
         assert f"'{heavy}'" not in run.stdout
-    assert "'actions.scope'" in run.stdout  # the rules shared with the action server are there
+    assert (
+        "'actions.understanding.scope'" in run.stdout
+    )  # the rules shared with the action server are there
 
 
 def test_the_classifier_never_learns_a_command(tmp_path) -> None:

@@ -1,6 +1,6 @@
 import pytest
 
-from actions.context import asks_previous_question_again, is_follow_up, latest_subject
+from actions.understanding.context import asks_previous_question_again, is_follow_up, latest_subject
 
 
 @pytest.mark.parametrize(

@@ -1,13 +1,14 @@
-"""actions/definitions.py: headings that only name a form; questions that ask only what one is."""
+"""actions/retrieval/definitions.py: headings that only name a form; questions that ask only what
+one is."""
 
 from __future__ import annotations
 
 import pytest
 
-from actions.definitions import DEFINITION_PENALTY, Definitions, properties_first
-from actions.forms import lookup_names
-from actions.knowledge import Chunk
-from actions.retrieval import Hit
+from actions.knowledge_base.documents import Chunk
+from actions.retrieval.definitions import DEFINITION_PENALTY, Definitions, properties_first
+from actions.retrieval.forms import lookup_names
+from actions.retrieval.hybrid import Hit
 from actions.settings import PROJECT_ROOT
 
 

@@ -1,4 +1,5 @@
-"""actions/embedding.py with the real all-MiniLM-L6-v2 weights from the installed package."""
+"""actions/knowledge_base/embedding.py with the real all-MiniLM-L6-v2 weights from the installed
+package."""
 
 from __future__ import annotations
 
@@ -7,8 +8,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from actions.embedding import TextEmbedder
-from actions.onnx_embedding import ENCODING_FIELDS, INPUTS, load_tokenizer, mean_pooled_max_length
+from actions.knowledge_base.embedding import TextEmbedder
+from actions.knowledge_base.onnx_embedding import (
+    ENCODING_FIELDS,
+    INPUTS,
+    load_tokenizer,
+    mean_pooled_max_length,
+)
 from actions.settings import PROJECT_ROOT, default_model_path
 
 TEXTS = ["what causes mastocytosis?", "can children grow out of it", "épipen 💉 <b>now</b>", "x"]

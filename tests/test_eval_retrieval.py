@@ -1,7 +1,7 @@
 import pytest
 
-from actions.knowledge import load_chunks
-from actions.retrieval import INTENT_TOPICS
+from actions.knowledge_base.documents import load_chunks
+from actions.retrieval.hybrid import INTENT_TOPICS
 from actions.settings import PROJECT_ROOT
 from scripts.eval_retrieval import BENCHMARK, first_relevant_rank, load_benchmark, score_ranks
 

@@ -1,10 +1,11 @@
-"""actions/foreign.py: the words of a question that the answer's sentences do not address."""
+"""actions/answering/foreign.py: the words of a question that the answer's sentences do not
+address."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from actions.foreign import foreign_words
+from actions.answering.foreign import foreign_words
 
 WORDS = ["skin", "itching", "hair", "seed", "oil", "black"]
 

@@ -1,8 +1,9 @@
-"""actions/forms.py: the forms of mastocytosis a sentence names, from the NLU's own tables."""
+"""actions/retrieval/forms.py: the forms of mastocytosis a sentence names, from the NLU's own
+tables."""
 
 import pytest
 
-from actions.forms import FormNames
+from actions.retrieval.forms import FormNames
 from actions.settings import PROJECT_ROOT
 
 

@@ -28,23 +28,23 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import actions as actions_module
 from actions.actions import EMPTY_QUESTION_REPLY, ActionAnswerQuestion
-from actions.answer import (
+from actions.answering.answerability import ABSTAINED, ANSWERED, Assessment
+from actions.answering.composition import (
     ABSTAIN_TEXT,
     SOURCES_BREAK,
     candidate_sentences,
     choose_sentences,
     compose_answer,
 )
-from actions.answerability import ABSTAINED, ANSWERED, Assessment
 from actions.clarify import DID_YOU_MEAN, TOPIC_MENU
-from actions.context import is_follow_up
-from actions.knowledge import Chunk
-from actions.planner import plan_query
-from actions.retrieval import Hit
-from actions.sanitize import EMPTY_MESSAGE, clean_text, is_empty_message
+from actions.knowledge_base.documents import Chunk
+from actions.retrieval.hybrid import Hit
 from actions.service import QuestionAnswerer
 from actions.settings import load_settings
-from actions.words import tokenize
+from actions.understanding.context import is_follow_up
+from actions.understanding.planner import plan_query
+from actions.understanding.sanitize import EMPTY_MESSAGE, clean_text, is_empty_message
+from actions.understanding.words import tokenize
 from bot.resilience import UNAVAILABLE_REPLY
 from bot.safety import is_emergency
 from tests.conftest import TEST_KNOWLEDGE, FakeEmbedder, Stack
@@ -108,7 +108,8 @@ long_text = st.builds(_long, st.text(min_size=1, max_size=30), st.integers(10_00
 messages = st.one_of(adversarial_text, any_text, glued_text, long_text)
 
 
-# --- actions.sanitize ------------------------------------------------------------------------
+# --- actions.understanding.sanitize
+# ------------------------------------------------------------------------
 
 
 @given(messages, st.integers(min_value=1, max_value=2_000))
@@ -127,7 +128,8 @@ def test_a_message_of_blanks_controls_and_empty_tags_is_empty(text) -> None:
     assert is_empty_message(EMPTY_MESSAGE)
 
 
-# --- actions.context ---------------------------------------------------------------------------
+# --- actions.understanding.context
+# ---------------------------------------------------------------------------
 
 forms = st.sampled_from(["indolent systemic mastocytosis", "mast cell leukemia", "x"])
 
@@ -145,7 +147,8 @@ def test_plan_query_only_ever_adds_the_remembered_form(text, named, remembered) 
     assert plan.query == question or is_follow_up(question)
 
 
-# --- actions.answer ------------------------------------------------------------------------
+# --- actions.answering.composition
+# ------------------------------------------------------------------------
 
 # Sentences without spaces, so that the answer's body splits back into them; some repeat.
 sentences = st.lists(st.sampled_from([f"Fact_{n}." for n in range(12)]), min_size=1, max_size=8)

@@ -3,8 +3,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from actions.index import KnowledgeIndex, build_index, load_or_build_index
-from actions.retrieval import HybridRetriever
+from actions.knowledge_base.index import KnowledgeIndex, build_index, load_or_build_index
+from actions.retrieval.hybrid import HybridRetriever
 
 
 def test_index_is_reused_until_knowledge_changes(
@@ -93,7 +93,7 @@ def test_other_weights_under_the_same_name_get_their_own_index(
 
 
 def test_the_real_fingerprint_hashes_the_weight_files(tmp_path: Path) -> None:
-    from actions.embedding import TextEmbedder
+    from actions.knowledge_base.embedding import TextEmbedder
 
     (tmp_path / "model.safetensors").write_bytes(b"weights one")
     one = TextEmbedder(str(tmp_path)).fingerprint

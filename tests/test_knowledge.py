@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from actions.knowledge import (
+from actions.knowledge_base.documents import (
     KnowledgeFileError,
     chunk_document,
     content_hash,
@@ -11,7 +11,7 @@ from actions.knowledge import (
     split_sections,
     window,
 )
-from actions.knowledge import (
+from actions.knowledge_base.documents import (
     knowledge_files as knowledge_files_of,
 )
 from actions.settings import PROJECT_ROOT

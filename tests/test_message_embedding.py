@@ -12,8 +12,8 @@ from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-from actions import message_embedding
-from actions.embedding import TextEmbedder
+from actions.knowledge_base import message_embedding
+from actions.knowledge_base.embedding import TextEmbedder
 from actions.server import embedding_receiver
 from bot import action_call
 from tests.test_recent_history import DOMAIN

@@ -2,8 +2,8 @@
 
 import pytest
 
-from actions.planner import expand_entities, plan_query, resolve_reference
-from actions.thread import asked_words, remember, thread_words, topic_words
+from actions.understanding.planner import expand_entities, plan_query, resolve_reference
+from actions.understanding.thread import asked_words, remember, thread_words, topic_words
 
 ISM = {"entity": "form", "value": "indolent systemic mastocytosis", "start": 11, "end": 14}
 

@@ -1,9 +1,9 @@
-"""actions/ranking.py: how a planned question ranks passages beyond retrieval's scores."""
+"""actions/retrieval/ranking.py: how a planned question ranks passages beyond retrieval's scores."""
 
-from actions.knowledge import Chunk
-from actions.planner import plan_query
-from actions.ranking import addressing_first, sought
-from actions.retrieval import Hit
+from actions.knowledge_base.documents import Chunk
+from actions.retrieval.hybrid import Hit
+from actions.retrieval.ranking import addressing_first, sought
+from actions.understanding.planner import plan_query
 
 
 def hit(chunk_id: str, heading: str, text: str, score: float) -> Hit:
@@ -39,7 +39,7 @@ def test_sought_leaves_out_the_subjects_own_words() -> None:
 
 
 def test_remembered_stems_are_the_tokenizers() -> None:
-    from actions.words import stems_of, tokenize
+    from actions.understanding.words import stems_of, tokenize
 
     text = "Blisters can form after rubbing, heat, bathing or infections."
     assert stems_of(text) == frozenset(tokenize(text))

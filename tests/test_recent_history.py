@@ -17,8 +17,8 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
 
-from actions.context import latest_subject
 from actions.settings import PROJECT_ROOT
+from actions.understanding.context import latest_subject
 from bot.recent_history import cut_index, recent_history, user_turns
 
 DOMAIN = Domain.load(str(PROJECT_ROOT / "bot" / "domain.yml"))
@@ -57,7 +57,7 @@ def replayed(events: list[Event]) -> DialogueStateTracker:
 
 
 def action_server_view(tracker: DialogueStateTracker) -> tuple[object, ...]:
-    """What the actions read of a tracker (actions/actions.py, actions/context.py)."""
+    """What the actions read of a tracker (actions/actions.py, actions/understanding/context.py)."""
     state = tracker.current_state(EventVerbosity.ALL)
     subject = latest_subject(state["events"], state["slots"])
     return state["slots"], state["latest_message"], subject

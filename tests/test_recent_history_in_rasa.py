@@ -23,7 +23,7 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import BotUttered, Event, SlotSet
 from rasa.utils.endpoints import EndpointConfig
 
-from actions.context import latest_subject
+from actions.understanding.context import latest_subject
 from bot import action_call
 from bot.cached_tracker_store import CachedSQLTrackerStore
 from tests.test_recent_history import DOMAIN

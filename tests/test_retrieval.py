@@ -3,9 +3,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from actions.index import build_index
-from actions.retrieval import HybridRetriever
-from actions.words import stem, tokenize
+from actions.knowledge_base.index import build_index
+from actions.retrieval.hybrid import HybridRetriever
+from actions.understanding.words import stem, tokenize
 from tests.conftest import FakeEmbedder
 
 

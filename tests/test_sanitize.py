@@ -1,4 +1,4 @@
-from actions.sanitize import MAX_MESSAGE_CHARS, clean_text
+from actions.understanding.sanitize import MAX_MESSAGE_CHARS, clean_text
 
 
 def test_markup_and_control_characters_are_removed() -> None:

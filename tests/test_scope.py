@@ -1,7 +1,7 @@
 import pytest
 from rasa.shared.nlu.training_data.message import Message
 
-from actions.scope import (
+from actions.understanding.scope import (
     FOLLOW_UP,
     OTHER,
     OURS,

@@ -21,7 +21,8 @@ def test_action_server_health(stack: Stack) -> None:
 
 
 def test_the_servers_hold_neither_tensorflow_nor_pytorch(stack: Stack) -> None:
-    # ONNX Runtime embeds (actions/onnx_embedding.py) and the model uses no TensorFlow
+    # ONNX Runtime embeds (actions/knowledge_base/onnx_embedding.py) and the model uses no
+    # TensorFlow
     # component (bot/without_tensorflow.py): each library is hundreds of MB that would idle.
     for server in ("rasa", "actions"):
         pid = service_pid(SERVICES[server], stack.ports[server])  # as now: a test may restart it

@@ -23,7 +23,7 @@ from rasa.core.run import create_http_input_channels
 from rasa.shared.exceptions import RasaException
 from sanic import Blueprint, Sanic
 
-from actions.answer import SOURCES_BREAK, format_sources
+from actions.answering.composition import SOURCES_BREAK, format_sources
 from actions.clarify import topic_menu_buttons
 from actions.settings import PROJECT_ROOT
 from bot.channels import MAX_MESSAGE_CHARS

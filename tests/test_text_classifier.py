@@ -8,7 +8,7 @@ from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from actions.text_classifier import ClassifierConfig, TextClassifier, tfidf
+from actions.understanding.text_classifier import ClassifierConfig, TextClassifier, tfidf
 from bot.components import LinearIntentClassifier
 
 EXAMPLES = {
@@ -31,7 +31,7 @@ def test_a_prediction_started_while_another_prepares_the_weights_sees_all_or_not
     started): one must never see the weights prepared and the idf not yet. A second prediction
     made from inside the first one's preparation stands for that other thread, deterministically.
     """
-    import actions.text_classifier as module
+    import actions.understanding.text_classifier as module
 
     texts, embeddings, labels = labelled(fake_embedder)
     classifier = TextClassifier(ClassifierConfig(C=10)).fit(texts, embeddings, labels)

@@ -2,7 +2,8 @@
 
 Used twice: by the NLU pipeline to classify intents (bot/components.py) and by retrieval to
 score which knowledge section a question is about, trained on each section's example questions
-(actions/index.py). The embedding carries meaning ("why did I get this" ~ "what causes it");
+(actions/knowledge_base/index.py). The embedding carries meaning ("why did I get this" ~ "what
+causes it");
 the n-grams carry wording, abbreviations and misspellings. The embedding block is scaled by
 `embedding_weight` so that it is not drowned by the many sparse n-gram columns.
 

@@ -26,8 +26,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from actions.context import continues_conversation
-from actions.words import tokenize
+from actions.understanding.context import continues_conversation
+from actions.understanding.words import tokenize
 
 OTHER_CONDITIONS = re.compile(
     r"\b(?:cancers?|tumou?rs?|leuka?emia|lymphoma|melanoma|diabetes|diabetic|asthma|eczema|"

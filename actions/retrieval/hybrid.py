@@ -8,9 +8,9 @@ from dataclasses import dataclass
 import bm25s
 import numpy as np
 
-from actions.index import KnowledgeIndex
-from actions.knowledge import Chunk
-from actions.words import tokenize
+from actions.knowledge_base.documents import Chunk
+from actions.knowledge_base.index import KnowledgeIndex
+from actions.understanding.words import tokenize
 
 # Which knowledge topic each question intent is about; the retriever favours chunks on that topic.
 INTENT_TOPICS: dict[str, str] = {

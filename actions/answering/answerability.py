@@ -23,11 +23,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from actions.claims import claimed_symptom, uncovered
-from actions.focus import expected_fact, has_expected_fact, proper_nouns
-from actions.knowledge import Chunk
-from actions.unknowable import Unknowable, unknowable_match
-from actions.words import STOPWORDS, TOKEN, stem, tokenize
+from actions.answering.claims import claimed_symptom, uncovered
+from actions.knowledge_base.documents import Chunk
+from actions.understanding.focus import expected_fact, has_expected_fact, proper_nouns
+from actions.understanding.unknowable import Unknowable, unknowable_match
+from actions.understanding.words import STOPWORDS, TOKEN, stem, tokenize
 
 ANSWERED, PARTIAL, ABSTAINED = "answered", "partial", "abstained"
 # A passage this close to the question answers it whatever odd words the question has.
@@ -256,7 +256,7 @@ def assess(
 
     Args:
         message: what the person wrote (for a follow-up, the follow-up itself).
-        focus: its focus words (actions.focus.focus_words).
+        focus: its focus words (actions.understanding.focus.focus_words).
         best_similarity: the best passage's cosine similarity to the searched query.
         threshold: the similarity below which nothing is answered.
         passages: the text the answer would be built from.

@@ -13,7 +13,7 @@ from pathlib import Path
 import yaml
 
 TOKEN = re.compile(r"[a-z0-9]+")
-SPELLING_FILE = Path(__file__).resolve().parent.parent / "nlu_data" / "spelling.yml"
+SPELLING_FILE = Path(__file__).resolve().parents[2] / "nlu_data" / "spelling.yml"
 STOPWORDS = frozenset(
     """
     a about after all also am an and any are as at be been being but by can could do does did for

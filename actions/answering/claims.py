@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import re
 
-from actions.context import MASTOCYTOSIS_WORDS
-from actions.words import STOPWORDS, stem, tokenize
+from actions.understanding.context import MASTOCYTOSIS_WORDS
+from actions.understanding.words import STOPWORDS, stem, tokenize
 
 _CONDITION = rf"(?:{MASTOCYTOSIS_WORDS}|sm|ism|it|this|that|my condition)"
 CLAIM = re.compile(

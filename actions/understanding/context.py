@@ -1,6 +1,7 @@
 """Recognise follow-up questions, and remember the subject named last.
 
-Two kinds of follow-up lean on earlier turns (actions/planner.py decides what to search):
+Two kinds of follow-up lean on earlier turns (actions/understanding/planner.py decides what to
+search):
 
 - a pronoun or a very short question ("how is it treated?", "is that mutation inherited?",
   "side effects?");
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from actions.words import tokenize
+from actions.understanding.words import tokenize
 
 FOLLOW_UP = re.compile(
     r"^\s*(?:and|also|so|what about|how about|and what about)\b|\b(?:it|its|it's|that|this|they|"

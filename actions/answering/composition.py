@@ -14,10 +14,10 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from actions.answerability import ABSTAINED, ANSWERED, PARTIAL, Assessment
-from actions.knowledge import is_emergency_steps
-from actions.retrieval import Hit
-from actions.words import stems_of, tokenize
+from actions.answering.answerability import ABSTAINED, ANSWERED, PARTIAL, Assessment
+from actions.knowledge_base.documents import is_emergency_steps
+from actions.retrieval.hybrid import Hit
+from actions.understanding.words import stems_of, tokenize
 
 # Between an answer and its sources: a paragraph break in Markdown, but not the "\n\n" on which
 # Rasa's output channels split a reply into separate messages (sources stay with their answer).
@@ -32,7 +32,9 @@ OFF_SUBJECT_PENALTY = 0.15  # a sentence on smoldering SM, for a question on agg
 SAID_PENALTY = 0.1  # a passage the last answer was made of, for a follow-up
 KEEP_WITHIN = 0.1  # sentences of other passages this close to the best one's score are kept
 PASSAGE_MARGIN = 0.15  # passages this close to the best one's score give sentences
-CHUNK_PART = re.compile(r"(?:-(\d+))?(?:-x)*")  # actions/knowledge.py's chunk id suffixes
+CHUNK_PART = re.compile(
+    r"(?:-(\d+))?(?:-x)*"
+)  # actions/knowledge_base/documents.py's chunk id suffixes
 # A sentence that opens by pointing back ("It is not licensed for mastocytosis") cannot open an
 # answer alone: the sentences before it in its passage, up to `MAX_LEAD_IN`, come first.
 LEANS_BACK = re.compile(
@@ -110,7 +112,7 @@ def candidate_sentences(
     """Every sentence of the passage hits, scored against the question, without repeats.
 
     `off_subject` tells a sentence about another form of mastocytosis than the one asked about
-    (actions/forms.py); such a sentence loses `OFF_SUBJECT_PENALTY`.
+    (actions/retrieval/forms.py); such a sentence loses `OFF_SUBJECT_PENALTY`.
     """
     focus_stems = set(tokenize(" ".join(focus)))
     candidates: list[Candidate] = []

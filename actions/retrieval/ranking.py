@@ -12,9 +12,9 @@ from dataclasses import replace
 
 import numpy as np
 
-from actions.planner import QueryPlan
-from actions.retrieval import Hit
-from actions.words import stems_of, tokenize
+from actions.retrieval.hybrid import Hit
+from actions.understanding.planner import QueryPlan
+from actions.understanding.words import stems_of, tokenize
 
 FOCUS_PASSAGE_WEIGHT = 0.05  # per share of the follow-up's focus words a passage uses
 

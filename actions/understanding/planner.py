@@ -25,7 +25,8 @@ Follow-ups lean on the *thread*: the last question that stood on its own.
   of its own it also gets the thread's reading ("what can be done to prevent a bad reaction?"
   after wasp stings).
 
-actions/thread.py's `remember` gives what the next message's plan needs of an answered one (the
+actions/understanding/thread.py's `remember` gives what the next message's plan needs of an
+answered one (the
 `last_answer` slot).
 """
 
@@ -35,16 +36,16 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from actions.context import (
+from actions.understanding.context import (
     POINTS_BACK,
     REFERS_TO_SOMEONE,
     SUBJECT_ENTITIES,
     asks_previous_question_again,
     is_follow_up,
 )
-from actions.focus import ATTRIBUTES, focus_words
-from actions.thread import MAX_THREAD_CHARS, asking_sentence, read_alone, thread_words
-from actions.words import stem, tokenize
+from actions.understanding.focus import ATTRIBUTES, focus_words
+from actions.understanding.thread import MAX_THREAD_CHARS, asking_sentence, read_alone, thread_words
+from actions.understanding.words import stem, tokenize
 
 # "it", "that mutation", "is that ...?" and "if those don't work" stand for the subject; "they"
 # and "them" are as often the doctors or the spots, so they are left alone, and so is "it's"

@@ -12,9 +12,9 @@ from collections.abc import Iterable
 from dataclasses import replace
 from functools import lru_cache
 
-from actions.forms import FormNames
-from actions.retrieval import Hit
-from actions.words import tokenize
+from actions.retrieval.forms import FormNames
+from actions.retrieval.hybrid import Hit
+from actions.understanding.words import tokenize
 
 DEFINITION_PENALTY = 0.1
 # Words that ask what something is, or how it differs from another ("how is that different from

@@ -21,7 +21,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 def onnx_dir() -> Path:
     """Where the ONNX export of the model is kept (EMBEDDING_ONNX_DIR, default build/onnx)."""
-    default = Path(__file__).resolve().parent.parent / "build" / "onnx"
+    default = Path(__file__).resolve().parents[2] / "build" / "onnx"
     return Path(os.environ.get("EMBEDDING_ONNX_DIR", default))
 
 
@@ -77,7 +77,8 @@ class TextEmbedder:
     def warm_up(self) -> None:
         """Load the model (about a second); later calls do nothing.
 
-        The model runs on ONNX Runtime (actions/onnx_embedding.py: same vectors, about 2.4x
+        The model runs on ONNX Runtime (actions/knowledge_base/onnx_embedding.py: same vectors,
+        about 2.4x
         sooner), exported on first use to EMBEDDING_ONNX_DIR (default build/onnx), unless
         EMBEDDING_BACKEND is "torch" or the model cannot run there; then on PyTorch.
         Either is limited to EMBEDDING_THREADS threads (default 1). A query is one short
@@ -89,7 +90,7 @@ class TextEmbedder:
                 return
             threads = max(1, int(os.environ.get("EMBEDDING_THREADS", "1")))
             if os.environ.get("EMBEDDING_BACKEND", "onnx") == "onnx":
-                from actions.onnx_embedding import load_onnx_encoder
+                from actions.knowledge_base.onnx_embedding import load_onnx_encoder
 
                 self._model = load_onnx_encoder(self.model_path, onnx_dir(), threads)
             if self._model is None:

@@ -10,7 +10,7 @@ needed, by whichever process needs it first (`make train` or `make index` on a f
 written to a temporary file and renamed into place, then reused. Only a model made of a
 transformer, mean pooling and normalisation (all-MiniLM-L6-v2 is), with a fast tokenizer file
 (tokenizer.json), is run this way; for anything else `load_onnx_encoder` returns None and
-actions/embedding.py keeps PyTorch.
+actions/knowledge_base/embedding.py keeps PyTorch.
 
 Serving imports neither PyTorch nor transformers: the text is tokenised by the `tokenizers`
 library from the model's tokenizer.json, as transformers' fast tokenizer does (the same token

@@ -10,12 +10,12 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from actions.context import POINTS_BACK
-from actions.focus import ATTRIBUTES, WORD, focus_words
-from actions.words import STOPWORDS, stem, tokenize
+from actions.understanding.context import POINTS_BACK
+from actions.understanding.focus import ATTRIBUTES, WORD, focus_words
+from actions.understanding.words import STOPWORDS, stem, tokenize
 
 if TYPE_CHECKING:
-    from actions.planner import QueryPlan
+    from actions.understanding.planner import QueryPlan
 
 
 def thread_words(thread: str, subject: str | None) -> str:

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import numpy as np
 
-from actions.embedding import TextEmbedder
-from actions.knowledge import Chunk, content_hash, load_chunks
-from actions.text_classifier import ClassifierConfig, TextClassifier
+from actions.knowledge_base.documents import Chunk, content_hash, load_chunks
+from actions.knowledge_base.embedding import TextEmbedder
+from actions.understanding.text_classifier import ClassifierConfig, TextClassifier
 
 logger = logging.getLogger(__name__)
 

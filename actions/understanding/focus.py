@@ -1,18 +1,20 @@
 """What a question asks about beyond generic words.
 
 The *focus* of "does CBD oil help mastocytosis?" is "CBD oil": "mastocytosis" and "help" say
-nothing about which fact is wanted. Answerability (actions/answer.py) checks the focus against
+nothing about which fact is wanted. Answerability (actions/answering/composition.py) checks the
+focus against
 the passages found, so a question about something the knowledge base never mentions is not
 answered with a neighbouring passage.
 
-Questions no knowledge base of ours can answer are told apart in actions/unknowable.py.
+Questions no knowledge base of ours can answer are told apart in
+actions/understanding/unknowable.py.
 """
 
 from __future__ import annotations
 
 import re
 
-from actions.words import STOPWORDS, stem
+from actions.understanding.words import STOPWORDS, stem
 
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9'-]*|\d+(?:\.\d+)?")
 

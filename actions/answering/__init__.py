@@ -1,0 +1,1 @@
+"""Answering: whether the passages answer the question, and the composed reply."""

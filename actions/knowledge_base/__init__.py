@@ -1,0 +1,1 @@
+"""The knowledge and its index: Markdown files, chunks, sentence embeddings."""

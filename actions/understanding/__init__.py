@@ -1,0 +1,1 @@
+"""Understanding a message: words, follow-ups, scope and what it asks (the plan)."""
