@@ -47,7 +47,12 @@ STEP_COUNT = 5
 
 # An amount of a medicine, which the assistant never gives, in a passage or a source's title
 # (answers show both): "1 mg", "0.3mg", "150 micrograms". Laboratory units (ng/mL) are not doses.
-DOSE_AMOUNT = re.compile(r"\b\d+(?:[.,]\d+)?\s?(?:mg|mcg|micrograms?|milligrams?)\b", re.IGNORECASE)
+DOSE_AMOUNT = re.compile(
+    r"\b\d+(?:[.,]\d+)?\s?(?:mg|mcg|micrograms?|milligrams?)\b|"
+    # how often a dose is taken is part of the dose too ("twice a day", "three times daily")
+    r"\b(?:once|twice|(?:two|three|four) times) (?:a |per |each )?da(?:y|ily)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True, order=True)

@@ -203,10 +203,20 @@ def test_a_passage_that_carries_the_emergency_steps_never_goes_without_them() ->
     stings = hit("doc#stings", sentences, 0.9)
     candidates = candidate_sentences([stings], sentences_of(vectors), axis(0), [])
     chosen = choose_sentences(candidates, max_sentences=1)
-    assert [c.sentence for c in chosen] == ["Stings can trigger reactions.", STEPS]
+    lead_in = "If you faint, act now:"  # the sentence that says when the steps apply comes too
+    assert [c.sentence for c in chosen] == ["Stings can trigger reactions.", lead_in, STEPS]
     answer = compose_answer(chosen, Assessment(ANSWERED), "stings", [stings])
-    assert answer.text.startswith("Stings can trigger reactions.\n1. Give adrenaline at once.\n")
+    assert answer.text.startswith(f"Stings can trigger reactions. {lead_in}\n1. Give adrenaline")
     assert "3. Lie flat." + SOURCES_BREAK in answer.text  # the steps end on their own line
+
+
+def test_the_emergency_steps_never_open_an_answer() -> None:
+    sentences = ["After anaphylaxis, go to hospital.", "If it happens, act now:", STEPS]
+    vectors = {s: axis(n) for n, s in enumerate(sentences)}
+    found = hit("doc#after", sentences, 0.9)
+    candidates = candidate_sentences([found], sentences_of(vectors), axis(2), [])  # most like STEPS
+    chosen = choose_sentences(candidates, max_sentences=3)
+    assert chosen[0].sentence != STEPS and chosen[-1].sentence == STEPS
 
 
 def test_the_steps_are_not_added_from_a_passage_without_them() -> None:

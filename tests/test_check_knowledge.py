@@ -119,3 +119,18 @@ def test_a_dose_in_a_passage_or_a_source_title_is_named(problems: list[str]) -> 
     assert find(problems, "doses.md:4:", "source 1's title gives a dose: ")
     assert find(problems, "doses.md:12:", "gives a dose: '150 micrograms'")
     assert not find(problems, "doses.md:18:", "")  # ng/mL is a laboratory unit, not a dose
+
+
+@pytest.mark.parametrize(
+    ("text", "dose"),
+    [
+        ("capsules are taken twice a day", True),
+        ("three times daily", True),
+        ("once in a lifetime", False),
+        ("0.3 mg", True),
+    ],
+)
+def test_how_often_a_medicine_is_taken_counts_as_a_dose(text: str, dose: bool) -> None:
+    from scripts.check_knowledge import DOSE_AMOUNT
+
+    assert bool(DOSE_AMOUNT.search(text)) is dose

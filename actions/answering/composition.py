@@ -124,8 +124,8 @@ def candidate_sentences(
         cosines = embeddings @ query_embedding if len(embeddings) else [hit.dense] * len(sentences)
         for position, (sentence, cosine) in enumerate(zip(sentences, cosines, strict=True)):
             key = _normalise(sentence)
-            if key in seen:
-                continue
+            if key in seen or is_emergency_steps(sentence):
+                continue  # the steps come with their passage (`with_emergency_steps`), never alone
             seen.add(key)
             named = focus_stems & stems_of(sentence)
             overlap = (len(named) + HEADING_SHARE * len(heading - named)) / max(len(focus_stems), 1)
@@ -175,17 +175,28 @@ def with_emergency_steps(chosen: list[Candidate]) -> list[Candidate]:
     """The chosen sentences, plus the emergency steps when a passage they come from carries them.
 
     A passage that tells someone to act on a reaction is never shown without the whole sequence
-    (knowledge/shared/emergency-steps.md), even when the steps scored below the sentence limit.
+    (knowledge/shared/emergency-steps.md), nor the steps without the sentence that says when they
+    apply ("If a child becomes pale or floppy, treat it as anaphylaxis:"). They follow the chosen
+    sentence of their passage that comes before them, so the answer still opens with what was asked.
     """
     if any(is_emergency_steps(c.sentence) for c in chosen):
         return chosen
-    for index in range(len(chosen) - 1, -1, -1):
-        hit = chosen[index].hit
+    for candidate in chosen:
+        hit = candidate.hit
         sentences = list(hit.chunk.meta.get("sentences") or [])
-        position = next((n for n, s in enumerate(sentences) if is_emergency_steps(s)), None)
-        if position is not None:
-            steps = Candidate(sentences[position], chosen[index].score, 0, position, hit)
-            return [*chosen[: index + 1], steps, *chosen[index + 1 :]]
+        at = next((n for n, s in enumerate(sentences) if is_emergency_steps(s)), None)
+        if at is None:
+            continue
+        block = [Candidate(sentences[at], candidate.score, candidate.hit_rank, at, hit)]
+        said = {c.sentence for c in chosen}
+        if at > 0 and sentences[at - 1].endswith(":") and sentences[at - 1] not in said:
+            block.insert(
+                0, Candidate(sentences[at - 1], candidate.score, candidate.hit_rank, at - 1, hit)
+            )
+        own = [n for n, c in enumerate(chosen) if c.hit is hit]
+        before = [n for n in own if chosen[n].position < block[0].position]
+        place = (before or own)[-1] + 1
+        return [*chosen[:place], *block, *chosen[place:]]
     return chosen
 
 
