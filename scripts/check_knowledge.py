@@ -30,12 +30,14 @@ from actions.knowledge_base.documents import (
     Section,
     is_emergency_steps,
     knowledge_files,
+    paragraph_sentences,
     read_emergency_steps,
     slugify,
     split_sections,
     unlisted_sources,
 )
 from actions.knowledge_base.documents import split_sentences as split_into_sentences
+from actions.settings import Settings
 from scripts import render_emergency
 from scripts.emergency_rules import steps_problem
 
@@ -44,6 +46,7 @@ MIN_DUPLICATE_WORDS = 6
 REQUIRED_TOPICS = Path("shared") / "required-topics.yml"
 MIN_REQUIRED_QUESTIONS = 5
 STEP_COUNT = 5
+PASSAGE_SENTENCES = Settings().split_length  # the chunker's passage length (CHUNK_SPLIT_LENGTH)
 
 # An amount of a medicine, which the assistant never gives, in a passage or a source's title
 # (answers show both): "1 mg", "0.3mg", "150 micrograms". Laboratory units (ng/mL) are not doses.
@@ -159,10 +162,23 @@ def check_sections(file: KnowledgeFile) -> list[Problem]:
                     str(file.path), line, f"section {heading!r} gives a dose: {dose.group(0)!r}"
                 )
             )
-        problem = steps_problem(section.paragraphs, section.questions)
+        problem = steps_problem(section.paragraphs, section.questions) or steps_apart(section)
         if problem:
             problems.append(Problem(str(file.path), line, f"section {heading!r} {problem}"))
     return problems
+
+
+def steps_apart(section: Section) -> str | None:
+    """Why the steps could be cut from their lead-in: the section is more than one passage."""
+    if not any(is_emergency_steps(p) for p in section.paragraphs):
+        return None
+    count = sum(len(paragraph_sentences(p)) for p in section.paragraphs)
+    if count <= PASSAGE_SENTENCES:
+        return None
+    return (
+        f"carries the emergency steps in {count} sentences: keep it to {PASSAGE_SENTENCES} "
+        "(one passage), so the steps are never apart from what says when they apply"
+    )
 
 
 def normalise_sentence(sentence: str) -> str:

@@ -134,3 +134,14 @@ def test_how_often_a_medicine_is_taken_counts_as_a_dose(text: str, dose: bool) -
     from scripts.check_knowledge import DOSE_AMOUNT
 
     assert bool(DOSE_AMOUNT.search(text)) is dose
+
+
+def test_a_section_with_the_steps_stays_one_passage() -> None:
+    from actions.knowledge_base.documents import Section
+    from scripts.check_knowledge import steps_apart
+
+    lead = "If it happens, act now:"
+    short = Section(("T", "S"), ("One. Two. Three.", lead, STEPS))
+    long = Section(("T", "S"), ("One. Two. Three. Four. Five.", lead, STEPS))
+    assert steps_apart(short) is None
+    assert "in 7 sentences: keep it to 5" in (steps_apart(long) or "")
