@@ -21,15 +21,16 @@ from actions.clarify import (
 )
 from actions.events import (
     SLOT_FEEDBACK,
-    SLOT_LAST_ANSWER,
     SLOT_PENDING_QUESTION,
     SLOT_TOPIC,
     SLOT_UNANSWERED,
     answer_topic,
     answers,
+    conversation_state,
     names_a_gap_or_answers,
     said_anything,
     slot_changes,
+    state_events,
     unanswered_record,
 )
 from actions.retrieval.hybrid import INTENT_TOPICS
@@ -50,7 +51,7 @@ from actions.understanding.scope import (
     domain_entity_types,
     is_about_care,
 )
-from actions.understanding.thread import remember
+from actions.understanding.thread import after_answer
 from actions.understanding.unknowable import unknowable_kind
 
 logger = logging.getLogger(__name__)
@@ -99,7 +100,7 @@ class ActionAnswerQuestion(Action):
         plan = plan_query(
             question,
             (message.get("entities") or []) if typed else [],
-            tracker.get_slot(SLOT_LAST_ANSWER),
+            conversation_state(tracker),
             latest_subject(tracker.events, tracker.current_slot_values()),
             spell_out=typed,
         )
@@ -122,22 +123,7 @@ class ActionAnswerQuestion(Action):
         topic = INTENT_TOPICS.get(intent or "") or answer_topic(answer.chunk_ids)
         events = [
             *slot_changes(tracker, {SLOT_PENDING_QUESTION: None, SLOT_TOPIC: topic}),
-            SlotSet(
-                SLOT_LAST_ANSWER,
-                {
-                    "question": answer.query,  # as searched: a follow-up with its thread
-                    **remember(
-                        plan,
-                        answer.text,
-                        answer.names,
-                        answer.referent,
-                        answer.query,
-                        answer.heading,
-                    ),
-                    "chunks": answer.chunk_ids,
-                    "sources": [source["url"] for source in answer.sources],
-                },
-            ),
+            *state_events(tracker, after_answer(plan, answer, intent)),
         ]
         if answer.outcome == PARTIAL:
             events.append(SlotSet(SLOT_UNANSWERED, unanswered_record(plan.question, answer)))
@@ -200,17 +186,17 @@ class ActionRecordFeedback(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         rating = RATINGS.get((tracker.latest_message.get("intent") or {}).get("name") or "")
-        last = tracker.get_slot(SLOT_LAST_ANSWER)
-        if not rating or not last:
+        last = conversation_state(tracker)
+        if not rating or not last.answered:
             dispatcher.utter_message(text=NOTHING_TO_RATE)
             return []
         text = clean_text(tracker.latest_message.get("text") or "")
         record = {
             "rating": rating,
-            "question": last.get("question"),
+            "question": last.last_question,
             "topic": tracker.get_slot(SLOT_TOPIC),
-            "chunks": last.get("chunks", []),
-            "sources": last.get("sources", []),
+            "chunks": list(last.last_passages),
+            "sources": list(last.last_sources),
             # What the person typed, unless they pressed a button.
             "comment": "" if text.startswith("/") else text,
         }
@@ -236,7 +222,7 @@ class ActionShowTopics(ActionAnswerQuestion):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         text = clean_text(tracker.latest_message.get("text") or "")
-        if tracker.get_slot(SLOT_LAST_ANSWER) and asks_about_the_last_answer(text):
+        if conversation_state(tracker).answered and asks_about_the_last_answer(text):
             events = await self.answer_as_follow_up(dispatcher, tracker, domain, answers)
             if events is not None:
                 return events
@@ -271,7 +257,7 @@ class ActionOutOfScope(ActionAnswerQuestion):
         scope = decide_scope(
             text,
             domain_entity_types(tracker.latest_message.get("text") or "", entities),
-            follows_an_answer=bool(tracker.get_slot(SLOT_LAST_ANSWER)),
+            follows_an_answer=conversation_state(tracker).answered,
             # "is there one in leeds?" after a question on specialists: a gap to name
             knows_words=lambda t: service.knows_words(t) or cannot_know is not None,
         )
@@ -283,7 +269,7 @@ class ActionOutOfScope(ActionAnswerQuestion):
             and cannot_know is not None
             and (cannot_know.kind == "named" or is_about_care(text))
         )
-        if scope == FOLLOW_UP or (unknowable and tracker.get_slot(SLOT_LAST_ANSWER)):
+        if scope == FOLLOW_UP or (unknowable and conversation_state(tracker).answered):
             # A follow-up ("how long should she stay afterwards?") is ours even when the
             # knowledge lacks its answer: that is said, not that it is another subject.
             keep = said_anything if scope == FOLLOW_UP else names_a_gap_or_answers

@@ -12,10 +12,13 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 
 from actions.answering.composition import Answer
+from actions.understanding.state import ConversationState
 
 SLOT_PENDING_QUESTION = "pending_question"
 SLOT_TOPIC = "topic"
-SLOT_LAST_ANSWER = "last_answer"
+# The conversation state (actions/understanding/state.py) lives in one slot per field; this one
+# is set on every answer, so that its event marks one.
+SLOT_LAST_QUESTION = "last_question"
 SLOT_FEEDBACK = "feedback"
 SLOT_UNANSWERED = "unanswered"
 
@@ -24,16 +27,28 @@ def slot_changes(tracker: Tracker, values: dict[str, Any]) -> list[dict[str, Any
     """SlotSet events for the slots that `values` change; a slot keeping its value gets none.
 
     Rasa checks, applies, stores and, at every later prediction, replays each event; the
-    records (`last_answer`, `unanswered`, `feedback`) are always set, since each is a new one.
+    records (`last_question`, `unanswered`, `feedback`) are always set, since each is a new one.
     """
     return [
         SlotSet(name, value) for name, value in values.items() if tracker.get_slot(name) != value
     ]
 
 
+def conversation_state(tracker: Tracker) -> ConversationState:
+    """What the conversation is about, from the slots that hold it."""
+    return ConversationState.from_slots(tracker.current_slot_values())
+
+
+def state_events(tracker: Tracker, state: ConversationState) -> list[dict[str, Any]]:
+    """The slot events that store `state`: its changed slots, and always `last_question`."""
+    values = state.to_slots()
+    question = values.pop(SLOT_LAST_QUESTION)
+    return [*slot_changes(tracker, values), SlotSet(SLOT_LAST_QUESTION, question)]
+
+
 def answers(event: dict[str, Any]) -> bool:
     """An answer (the event that remembers it for follow-ups)."""
-    return event.get("name") == SLOT_LAST_ANSWER
+    return event.get("name") == SLOT_LAST_QUESTION
 
 
 def said_anything(event: dict[str, Any]) -> bool:

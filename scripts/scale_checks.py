@@ -1,7 +1,8 @@
 """What `scripts/scale_test.py` checks: the replies, and the conversations in PostgreSQL.
 
 A follow-up is answered with context only if the replica answering it read the turns before it,
-which the other replica handled, from the shared tracker store: the `last_answer` slot records
+which the other replica handled, from the shared tracker store: the `last_question` and `thread`
+slots record
 the question as searched and its thread (the question it follows up), so it shows whether the
 form named in the first turn was carried.
 
@@ -144,13 +145,13 @@ def check_conversation(sender: str, tracked: list[TrackedTurn], turns: list[Turn
     if stored[0].slots.get("form") != FORM:
         failures.append(f"{sender}: form slot after turn 0 is {stored[0].slots.get('form')!r}")
     for number, (step, turn) in enumerate(zip(CONVERSATION, stored, strict=True)):
-        searched = (turn.slots.get("last_answer") or {}).get("question", "")
+        searched = turn.slots.get("last_question") or ""
         if turn.bot_messages == 0:
             failures.append(f"{sender} turn {number}: no reply stored")
         if step.context == "form" and FORM not in searched:
             failures.append(f"{sender} turn {number}: searched {searched!r}, without the form")
-        thread = (turn.slots.get("last_answer") or {}).get("thread")
-        previous = (stored[number - 1].slots.get("last_answer") or {}).get("thread")
+        thread = turn.slots.get("thread")
+        previous = stored[number - 1].slots.get("thread")
         if step.context == "previous" and (thread != previous or FORM not in searched):
             failures.append(
                 f"{sender} turn {number}: searched {searched!r} in thread {thread!r}, "

@@ -24,6 +24,7 @@ from actions.service import QuestionAnswerer
 from actions.settings import load_settings
 from actions.understanding.planner import expand_entities
 from actions.understanding.sanitize import MAX_MESSAGE_CHARS
+from actions.understanding.state import STATE_SLOTS, ConversationState
 
 
 def tracker_for(
@@ -191,9 +192,15 @@ def test_unsure_but_answerable_just_answers(fake_service) -> None:
 def test_only_slots_that_change_are_set(fake_service) -> None:
     question = "How should I clean a gizmo?"
     _, events = run_tracker(tracker_for(question, "ask_treatment"))
-    assert [event["name"] for event in events] == ["topic", "last_answer"]
-    _, events = run_tracker(tracker_for(question, "ask_treatment", slots={"topic": "treatment"}))
-    assert [event["name"] for event in events] == ["last_answer"]
+    names = [event["name"] for event in events]
+    assert names[0] == "topic" and names[-1] == "last_question"  # the record of an answer, last
+    assert set(names) <= {"topic", *STATE_SLOTS}
+    slots = {event["name"]: event["value"] for event in events}
+    again = tracker_for(question, "ask_treatment", slots={**slots})
+    _, events = run_tracker(again)
+    names = [event["name"] for event in events]
+    assert "topic" not in names and "question_kind" not in names  # unchanged: not set again
+    assert names[-1] == "last_question"  # set on every answer
     _, events = run_tracker(
         tracker_for(question, "ask_treatment", slots={"topic": "triggers", "pending_question": "x"})
     )
@@ -225,9 +232,10 @@ def test_an_answer_offers_rating_buttons_and_remembers_what_it_said(fake_service
     assert [b["payload"] for b in answer["buttons"]] == ["/feedback_positive", "/feedback_negative"]
     slots = {event["name"]: event["value"] for event in events}
     assert slots["topic"] == "treatment"
-    assert slots["last_answer"]["question"] == "How should I clean a gizmo?"
-    assert slots["last_answer"]["chunks"][0].startswith("beta#cleaning-a-gizmo")
-    assert slots["last_answer"]["sources"][0] == "https://example.org/gizmos"
+    assert slots["last_question"] == "How should I clean a gizmo?"
+    assert slots["last_passages"][0].startswith("beta#cleaning-a-gizmo")
+    assert slots["last_sources"][0] == "https://example.org/gizmos"
+    assert slots["question_kind"] == "ask_treatment" and slots["thread"] == slots["last_question"]
 
 
 def test_an_abstention_has_no_rating_buttons_and_keeps_the_last_answer(fake_service) -> None:
@@ -237,17 +245,17 @@ def test_an_abstention_has_no_rating_buttons_and_keeps_the_last_answer(fake_serv
     [unanswered] = [event["value"] for event in events if event["name"] == "unanswered"]
     assert unanswered["outcome"] == "abstained" and unanswered["question"] == "zzz qqq"
     assert unanswered["nearest"] and unanswered["nearest"][0].split("#")[0] in {"alpha", "beta"}
-    assert "last_answer" not in {event["name"] for event in events}
+    assert not {event["name"] for event in events} & set(STATE_SLOTS)
 
 
 def test_what_about_asks_the_last_question_again_and_keeps_it(answer_spy) -> None:
-    last = {"question": "how is a widget treated?", "chunks": ["a#b"], "sources": []}
-    tracker = tracker_for("what about in sheds?", "ask_living_with", slots={"last_answer": last})
+    last = state_slots("how is a widget treated?", last_passages=("a#b",))
+    tracker = tracker_for("what about in sheds?", "ask_living_with", slots=last)
     _, events = run_tracker(tracker)
     assert answer_spy["question"] == "what about in sheds? (widget treated)"
-    remembered = next(e["value"] for e in events if e["name"] == "last_answer")
+    remembered = {e["name"]: e["value"] for e in events}
     assert remembered["thread"] == "how is a widget treated?"  # the next follow-up leans on it
-    assert remembered["question"].startswith("what about in sheds? (")  # the reading searched
+    assert remembered["last_question"].startswith("what about in sheds? (")  # the reading searched
 
 
 def test_a_pronoun_follow_up_uses_the_subject_named_last(answer_spy) -> None:
@@ -256,15 +264,20 @@ def test_a_pronoun_follow_up_uses_the_subject_named_last(answer_spy) -> None:
     assert answer_spy["question"] == "is KIT D816V inherited?"
 
 
-LAST_ANSWER = {
-    "question": "how is a gizmo cleaned?",
-    "chunks": ["beta#cleaning-a-gizmo"],
-    "sources": ["https://example.org/gizmos"],
-}
+def state_slots(question: str, **fields) -> dict:
+    """The slots of a conversation whose last answer answered `question`."""
+    return ConversationState(last_question=question, **fields).to_slots()
+
+
+LAST_ANSWER = state_slots(
+    "how is a gizmo cleaned?",
+    last_passages=("beta#cleaning-a-gizmo",),
+    last_sources=("https://example.org/gizmos",),
+)
 
 
 def rate(text: str, intent: str, last: dict | None = LAST_ANSWER) -> tuple[list[dict], list]:
-    tracker = tracker_for(text, intent, slots={"last_answer": last, "topic": "treatment"})
+    tracker = tracker_for(text, intent, slots={**(last or {}), "topic": "treatment"})
     dispatcher = CollectingDispatcher()
     events = asyncio.run(ActionRecordFeedback().run(dispatcher, tracker, {}))
     return dispatcher.messages, events
@@ -318,7 +331,7 @@ def test_a_cut_message_is_answered_with_a_note_that_it_was_cut(fake_service) -> 
 
 
 def out_of_scope(text: str, last: dict | None) -> tuple[list[dict], list]:
-    tracker = tracker_for(text, "out_of_scope", slots={"last_answer": last} if last else {})
+    tracker = tracker_for(text, "out_of_scope", slots=last or {})
     dispatcher = CollectingDispatcher()
     events = asyncio.run(ActionOutOfScope().run(dispatcher, tracker, {}))
     return dispatcher.messages, events
@@ -328,7 +341,7 @@ def out_of_scope(text: str, last: dict | None) -> tuple[list[dict], list]:
 def test_an_out_of_scope_follow_up_of_an_answer_is_answered(fake_service, text: str) -> None:
     messages, events = out_of_scope(text, LAST_ANSWER)
     assert "Oil the hinge" in messages[0]["text"]
-    assert any(e["name"] == "last_answer" for e in events)
+    assert any(e["name"] == "last_question" for e in events)
 
 
 def test_an_out_of_scope_follow_up_asking_the_unknowable_names_the_gap(fake_service) -> None:
@@ -389,7 +402,7 @@ def test_what_people_ask_is_logged_only_at_debug(fake_service, caplog) -> None:
 
 
 def show_topics(text: str, last: dict | None) -> list:
-    tracker = tracker_for(text, "ask_capabilities", slots={"last_answer": last} if last else {})
+    tracker = tracker_for(text, "ask_capabilities", slots=last or {})
     dispatcher = CollectingDispatcher()
     asyncio.run(ActionShowTopics().run(dispatcher, tracker, {}))
     return dispatcher.messages

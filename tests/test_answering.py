@@ -12,7 +12,8 @@ from actions.answering.composition import SOURCES_BREAK
 from actions.service import QuestionAnswerer
 from actions.settings import load_settings
 from actions.understanding.planner import plan_query
-from actions.understanding.thread import remember
+from actions.understanding.state import ConversationState
+from actions.understanding.thread import after_answer
 
 pytestmark = pytest.mark.model
 
@@ -30,20 +31,14 @@ def entity(text: str, typed: str, kind: str, value: str) -> dict:
 
 
 def converse(service: QuestionAnswerer, turns: list[tuple[str, list[dict], str]]) -> list:
-    """Each turn's answer, carrying `last_answer` from turn to turn as the action does."""
+    """Each turn's answer, carrying the conversation state from turn to turn as the action does."""
     last, answers = None, []
     for text, entities, intent in turns:
         plan = plan_query(text, entities, last)
         answer = service.answer(plan, intent, 0.95)
         answers.append(answer)
         if not answer.abstained:
-            last = {
-                "question": answer.query,
-                **remember(
-                    plan, answer.text, answer.names, answer.referent, answer.query, answer.heading
-                ),
-                "chunks": answer.chunk_ids,
-            }
+            last = after_answer(plan, answer, intent)
     return answers
 
 
@@ -185,12 +180,8 @@ def test_a_clear_standalone_question_is_not_also_read_with_the_thread(service, m
     calls = []
     search = service._retrieve
     monkeypatch.setattr(service, "_retrieve", lambda *a, **k: calls.append(a[0]) or search(*a, **k))
-    previous = {
-        "question": "are wasp stings dangerous?",
-        "thread": "are wasp stings dangerous?",
-        "subject": None,
-        "topics": ["wasp", "stings"],
-    }
+    stings = "are wasp stings dangerous?"
+    previous = ConversationState(stings, stings, thread_topics=("wasp", "stings"))
     clear = plan_query("what is mastocytosis?", [], previous)
     assert clear.alternatives  # there is a reading with the thread ...
     service.answer(clear, "ask_what_is", 0.95)

@@ -1,15 +1,19 @@
 """plan_query: what a message asks and what to search for, given the conversation so far."""
 
+from dataclasses import replace
+
 import pytest
 
 from actions.understanding.planner import expand_entities, plan_query, resolve_reference
+from actions.understanding.state import ConversationState
 from actions.understanding.thread import asked_words, remember, thread_words, topic_words
 
 ISM = {"entity": "form", "value": "indolent systemic mastocytosis", "start": 11, "end": 14}
 
 
-def last(thread: str, subject: str | None = None) -> dict:
-    return {"question": thread, "thread": thread, "subject": subject}
+def last(thread: str, subject: str | None = None, **fields) -> ConversationState:
+    """A conversation whose last answer answered `thread` (an older state: no topics kept)."""
+    return ConversationState(last_question=thread, thread=thread, subject=subject, **fields)
 
 
 def test_a_first_question_is_searched_as_asked_with_entities_spelt_out() -> None:
@@ -74,7 +78,7 @@ def test_what_about_a_named_subject_still_asks_the_question_again() -> None:
 
 def test_a_question_naming_a_subject_but_pointing_back_is_a_follow_up() -> None:
     sm = {"entity": "form", "value": "systemic mastocytosis", "start": 21, "end": 23}
-    thread = {**last("what is KIT D816V?", "KIT D816V"), "referent": "KIT D816V"}
+    thread = last("what is KIT D816V?", "KIT D816V", referent="KIT D816V")
     plan = plan_query("how many adults with SM have that mutation?", [sm], thread)
     assert plan.follow_up
     assert plan.query == "how many adults with systemic mastocytosis have KIT D816V?"
@@ -124,25 +128,27 @@ def test_it_in_the_next_message_means_the_subject_the_question_asked_about(
 
 
 def test_it_is_written_as_the_referent_and_the_thread_topics_kept() -> None:
-    previous = {
-        **last("how is a bone marrow biopsy done?", "bone marrow biopsy"),
-        "referent": "bone marrow biopsy",
-        "topics": ["done"],
-    }
+    previous = last(
+        "how is a bone marrow biopsy done?",
+        "bone marrow biopsy",
+        referent="bone marrow biopsy",
+        thread_topics=("done",),
+    )
     assert plan_query("does it hurt?", [], previous).query == "does bone marrow biopsy hurt? (done)"
-    drug = {**last("what is avapritinib?", "avapritinib"), "referent": "avapritinib", "topics": []}
+    drug = last("what is avapritinib?", "avapritinib", referent="avapritinib", thread_topics=())
     plan = plan_query("can women take it while pregnant?", [], drug)
     assert plan.query == "can women take avapritinib while pregnant?"
     assert plan.alternatives == ()  # "it" is the drug: no reading without it
 
 
 def test_it_may_also_be_what_the_last_answer_named() -> None:
-    previous = {
-        **last("how is systemic mastocytosis confirmed?", "systemic mastocytosis"),
-        "referent": "systemic mastocytosis",
-        "topics": [],
-        "named": ["bone marrow biopsy", "systemic mastocytosis"],
-    }
+    previous = last(
+        "how is systemic mastocytosis confirmed?",
+        "systemic mastocytosis",
+        referent="systemic mastocytosis",
+        thread_topics=(),
+        last_named=("bone marrow biopsy", "systemic mastocytosis"),
+    )
     plan = plan_query("does it hurt?", [], previous)
     assert plan.query == "does systemic mastocytosis hurt?"
     assert plan.named_readings == (("does bone marrow biopsy hurt?", "bone marrow biopsy"),)
@@ -167,15 +173,16 @@ def test_which_words_point_back_at_the_subject(text: str, resolved: str | None) 
 
 
 def test_a_follow_up_with_a_topic_of_its_own_is_also_read_without_the_thread() -> None:
-    surgery = {
-        **last("I have SM, is general anaesthesia safe?", "systemic mastocytosis"),
-        "topics": ["anaesthesia"],
-    }
+    surgery = last(
+        "I have SM, is general anaesthesia safe?",
+        "systemic mastocytosis",
+        thread_topics=("anaesthesia",),
+    )
     plan = plan_query("and what about going to the dentist?", [], surgery)
     assert plan.query == "and what about going to the dentist? (systemic mastocytosis anaesthesia)"
     assert plan.alternatives == ("and what about going to the dentist? (mastocytosis)",)
     # "side effects" asks for a property of what was discussed: only the thread's reading
-    side = plan_query("side effects?", [], {**surgery, "topics": ["treatment"]})
+    side = plan_query("side effects?", [], replace(surgery, thread_topics=("treatment",)))
     assert side.alternatives == ()
 
 
@@ -193,63 +200,65 @@ def test_topic_words_are_the_thread_words_its_answer_used() -> None:
 def test_remember_keeps_a_threads_topics_through_its_follow_ups() -> None:
     first = plan_query("how is a bone marrow biopsy done?", [])
     memory = remember(first, "A bone marrow biopsy is done under local anaesthetic.")
-    assert memory["topics"] == ["bone", "marrow", "biopsy"]
+    assert memory.thread_topics == ("bone", "marrow", "biopsy")
     follow = plan_query("does it hurt?", [], memory)
-    assert remember(follow, "unrelated words")["topics"] == memory["topics"]
+    assert remember(follow, "unrelated words").thread_topics == memory.thread_topics
 
 
 def test_a_thread_whose_words_name_no_topic_takes_its_answers_heading() -> None:
     both = plan_query("can you take both at the same time", [])
     memory = remember(both, "Many people take both types regularly.", heading="Antihistamines")
-    assert memory["topics"] == ["Antihistamines"]
+    assert memory.thread_topics == ("Antihistamines",)
     assert "Antihistamines" in plan_query("and for kids?", [], memory).query
     # a thread with a topic of its own keeps it; a word is never carried twice in two cases
     travel = plan_query("flying to spain next month, any tips?", [])
     memory = remember(travel, "Carry your medicines.", heading="Travel with mastocytosis")
-    assert memory["topics"] == ["Travel"]
+    assert memory.thread_topics == ("Travel",)
     jabs = plan_query("is it ok to get my travel jabs beforehand", [], memory)
     after = remember(jabs, "Travel vaccines are usually fine.", searched=jabs.query)
-    assert [t.lower() for t in after["topics"]].count("travel") == 1
+    assert [t.lower() for t in after.thread_topics].count("travel") == 1
 
 
 def test_it_can_be_the_one_thing_the_last_answer_was_about() -> None:
     stings = plan_query("got stung by a wasp and nearly passed out. are the two connected?", [])
-    memory = {
-        "question": stings.query,
-        **remember(stings, "Venom immunotherapy lowers the risk.", heading="Venom immunotherapy"),
-    }
+    memory = remember(
+        stings,
+        "Venom immunotherapy lowers the risk.",
+        searched=stings.query,
+        heading="Venom immunotherapy",
+    )
     assert "venom immunotherapy" in plan_query("how long do i keep doing it?", [], memory).query
     # living with it is living with the condition; a heading that joins topics is no one thing
     assert (
         "venom" not in plan_query("can i still do sport with it?", [], memory).query.split("(")[0]
     )
-    memory["heading"] = "Tattoos and piercings"
+    memory = replace(memory, last_heading="Tattoos and piercings")
     assert "tattoos" not in plan_query("could it carry on?", [], memory).query.split("(")[0]
 
 
 def test_a_follow_up_adds_what_it_asked_to_the_threads_topics() -> None:
     first = plan_query("how do doctors confirm systemic mastocytosis?", [])
-    memory = {"question": first.query, **remember(first, "Doctors confirm it with tests.")}
+    memory = remember(first, "Doctors confirm it with tests.", searched=first.query)
     criteria = plan_query("what are the major and minor criteria?", [], memory)
     answered = "The WHO criteria for systemic mastocytosis are one major and four minor criteria."
     after = remember(criteria, answered, searched=criteria.query)
-    assert after["topics"][: len(memory["topics"])] == memory["topics"]
-    assert "criteria" in after["topics"]
+    assert after.thread_topics[: len(memory.thread_topics)] == memory.thread_topics
+    assert "criteria" in after.thread_topics
     assert "criteria" in plan_query("so how many do you need?", [], after).query
 
 
 def test_a_follow_up_answered_without_the_thread_starts_its_own() -> None:
     first = plan_query("is wine a trigger?", [])
-    memory = {"question": first.query, **remember(first, "Wine is a common trigger.")}
+    memory = remember(first, "Wine is a common trigger.", searched=first.query)
     surgery = plan_query(
         "he has knee surgery next month, what should he tell the hospital?", [], memory
     )
     assert surgery.follow_up and surgery.query == surgery.question  # read alone first
     answered = "Tell the surgeon and anaesthetist about the surgery well before it."
     alone = remember(surgery, answered, searched=surgery.query)
-    assert alone["thread"] == surgery.question and "surgery" in alone["topics"]
+    assert alone.thread == surgery.question and "surgery" in alone.thread_topics
     kept = remember(surgery, answered, searched=surgery.alternatives[0])
-    assert kept["thread"] == first.thread and kept["topics"][:2] == memory["topics"]
+    assert kept.thread == first.thread and kept.thread_topics[:2] == memory.thread_topics
     beforehand = plan_query("would he need to take anything beforehand?", [], alone)
     assert "surgery" in " ".join([beforehand.query, *beforehand.alternatives])
 
@@ -297,12 +306,12 @@ def test_a_pressed_button_is_not_spelt_out() -> None:
 def test_that_mutation_is_the_gene_named_most_recently_and_it_stays_the_thread() -> None:
     kit = {"entity": "gene", "value": "KIT", "start": 25, "end": 28}
     first = plan_query("can you explain what the KIT gene does?", [kit])
-    memory = {"question": first.query, **remember(first, "The KIT gene makes a receptor.")}
+    memory = remember(first, "The KIT gene makes a receptor.", searched=first.query)
     text = "and what does the D816V mutation do to it?"
     d816v = {"entity": "gene", "value": "D816V", "start": 18, "end": 23}
     second = plan_query(text, [d816v], memory)
     assert second.query.startswith("and what does the D816V mutation do to KIT?")
-    memory = {"question": second.query, **remember(second, "D816V switches KIT on.")}
+    memory = remember(second, "D816V switches KIT on.", searched=second.query)
     text = "how many adults with SM have that mutation?"
     sm = {"entity": "form", "value": "systemic mastocytosis", "start": 21, "end": 23}
     third = plan_query(text, [sm], memory)
@@ -322,10 +331,9 @@ def test_a_comparison_does_not_change_what_it_means() -> None:
 
 
 def test_what_about_a_population_asks_the_threads_question_about_it() -> None:
-    memory = {
-        **last("how is ISM treated?", "indolent systemic mastocytosis"),
-        "topics": ["treated"],
-    }
+    memory = last(
+        "how is ISM treated?", "indolent systemic mastocytosis", thread_topics=("treated",)
+    )
     kids = {"entity": "population", "value": "children", "start": 14, "end": 22}
     plan = plan_query("what about in children?", [kids], memory)
     assert plan.query == "what about in children? (indolent systemic mastocytosis treated)"
@@ -333,10 +341,11 @@ def test_what_about_a_population_asks_the_threads_question_about_it() -> None:
 
 
 def test_a_message_about_the_person_is_read_alone_first_then_with_the_thread() -> None:
-    previous = {
-        **last("what is diffuse cutaneous mastocytosis?", "diffuse cutaneous mastocytosis"),
-        "topics": [],
-    }
+    previous = last(
+        "what is diffuse cutaneous mastocytosis?",
+        "diffuse cutaneous mastocytosis",
+        thread_topics=(),
+    )
     plan = plan_query("what should we avoid doing with her day to day?", [], previous)
     assert plan.follow_up
     assert plan.query == "what should we avoid doing with her day to day?"
@@ -347,7 +356,7 @@ def test_a_message_about_the_person_is_read_alone_first_then_with_the_thread() -
 
 
 def test_a_question_standing_alone_also_gets_the_threads_reading() -> None:
-    previous = {**last("are wasp stings dangerous?"), "topics": ["wasp", "stings"]}
+    previous = last("are wasp stings dangerous?", thread_topics=("wasp", "stings"))
     plan = plan_query("what can be done to prevent a bad reaction?", [], previous)
     assert not plan.follow_up and plan.query == "what can be done to prevent a bad reaction?"
     assert plan.alternatives == ("what can be done to prevent a bad reaction? (wasp stings)",)

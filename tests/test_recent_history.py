@@ -40,7 +40,7 @@ def question(number: int) -> list[Event]:
         BotUttered(f"answer {number}"),
         SlotSet("pending_question", None),
         SlotSet("topic", f"topic {number}"),
-        SlotSet("last_answer", {"question": f"question {number}"}),
+        SlotSet("last_question", f"question {number}"),
         ActionExecuted("action_listen"),
     ]
 
@@ -89,7 +89,7 @@ def test_the_slots_are_set_in_the_order_they_were_last_set() -> None:
     history = recent_history(events, DOMAIN.slots, keep_turns=1)
     assert history is not None
     # pending_question is None, its initial value: not set at all.
-    assert slots_set_before(history) == ["form", "drug", "topic", "last_answer"]
+    assert slots_set_before(history) == ["form", "drug", "topic", "last_question"]
     assert action_server_view(replayed(history)) == action_server_view(replayed(events))
     assert action_server_view(replayed(history))[2] == "KIT"
 
@@ -98,7 +98,7 @@ def test_slots_reset_before_the_cut_are_left_out() -> None:
     events = [*conversation(4), AllSlotsReset(), *question(4), *question(5)]
     history = recent_history(events, DOMAIN.slots, keep_turns=1)
     assert history is not None
-    assert slots_set_before(history) == ["topic", "last_answer"]
+    assert slots_set_before(history) == ["topic", "last_question"]
     assert replayed(history).slots["form"].value is None
 
 

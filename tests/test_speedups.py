@@ -60,8 +60,8 @@ RESPONSES = [
         "events": [
             {
                 "event": "slot",
-                "name": "last_answer",
-                "value": {"chunks": ["a#b"]},
+                "name": "last_passages",
+                "value": ["a#b"],
                 "timestamp": 1.5,
             },
             {"event": "bot", "text": "hi", "data": {"buttons": []}, "metadata": {}},

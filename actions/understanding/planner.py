@@ -26,8 +26,7 @@ Follow-ups lean on the *thread*: the last question that stood on its own.
   after wasp stings).
 
 actions/understanding/thread.py's `remember` gives what the next message's plan needs of an
-answered one (the
-`last_answer` slot).
+answered one: the conversation state (actions/understanding/state.py).
 """
 
 from __future__ import annotations
@@ -44,6 +43,7 @@ from actions.understanding.context import (
     is_follow_up,
 )
 from actions.understanding.focus import ATTRIBUTES, focus_words
+from actions.understanding.state import ConversationState
 from actions.understanding.thread import MAX_THREAD_CHARS, asking_sentence, read_alone, thread_words
 from actions.understanding.words import stem, tokenize
 
@@ -160,14 +160,14 @@ NOT_A_THING = re.compile(
 )
 
 
-def named_heading(last_answer: dict[str, Any] | None) -> str | None:
+def named_heading(state: ConversationState | None) -> str | None:
     """The last answer's heading when it names one thing ("Venom immunotherapy").
 
     "how long do i need to keep doing it?" after an answer from the passage on venom
     immunotherapy, in a thread about wasp stings that named no subject, is about the therapy.
     "Tattoos and piercings" or "What mast cells do" name no one thing.
     """
-    heading = str((last_answer or {}).get("heading") or "")
+    heading = state.last_heading if state else ""
     words = heading.split()
     if not words or len(words) > MAX_HEADING_WORDS or NOT_A_THING.search(heading):
         return None
@@ -199,7 +199,7 @@ def resolve_reference(
 def plan_query(
     text: str,
     entities: list[dict[str, Any]] | None = None,
-    last_answer: dict[str, Any] | None = None,
+    state: ConversationState | None = None,
     remembered_subject: str | None = None,
     spell_out: bool = True,
 ) -> QueryPlan:
@@ -208,9 +208,8 @@ def plan_query(
     Args:
         text: the question (cleaned).
         entities: the NLU's entities of `text`.
-        last_answer: what the last answer was about (`remember`'s thread, subject, referent,
-            mentions, topics and named things, and the action's `chunks`; older conversations
-            stored only `question` and `subject`); None at the start of a conversation.
+        state: what the last answer was about (actions/understanding/state.py); None or an
+            empty state at the start of a conversation.
         remembered_subject: the form, gene or drug named last in the conversation.
         spell_out: write entities as their canonical values (False for a pressed button's text,
             whose entities do not index it).
@@ -218,13 +217,14 @@ def plan_query(
     entities = entities or []
     question = expand_entities(text, entities) if spell_out else text
     named = named_subjects(entities)
-    thread = str((last_answer or {}).get("thread") or (last_answer or {}).get("question") or "")
+    last_answer = state if state is not None and state.answered else None
+    thread = last_answer.thread or last_answer.last_question if last_answer else ""
     # The subject named long ago counts only when nothing has been answered since: after "what
     # causes mastocytosis?", "is it inherited?" is about mastocytosis, not an earlier ISM.
     # The slots already hold this message's own entities: a subject it names is not an earlier one.
     if remembered_subject in named:
         remembered_subject = None
-    previous_subject = (last_answer or {}).get("subject") if last_answer else remembered_subject
+    previous_subject = last_answer.subject if last_answer else remembered_subject
     # A question that names its own subject stands alone, unless it points back ("how many
     # adults with SM have that mutation?") or asks the last question again ("what about ASM?").
     leans_back = bool(POINTS_BACK.search(text)) or asks_previous_question_again(text)
@@ -241,7 +241,7 @@ def plan_query(
     if not follow_up or not (thread or previous_subject):
         # "what can be done to prevent a bad reaction?" after a question on wasp stings stands
         # alone, and may still mean the stings: the thread's reading is the other one.
-        topics = (last_answer or {}).get("topics") or []
+        topics = (last_answer.thread_topics or ()) if last_answer else ()
         anchor = " ".join(w for w in (previous_subject, *topics) if w)
         in_thread = f"{question} ({anchor})" if anchor and last_answer and not named else None
         return QueryPlan(
@@ -263,7 +263,7 @@ def plan_query(
         subject = joined([str(previous_subject or ""), *named])
     else:
         subject = joined(named) or previous_subject or None
-    earlier = (last_answer or {}).get("referent") if last_answer else remembered_subject
+    earlier = last_answer.referent if last_answer else remembered_subject
     # In a thread with no subject, "it" may be the one thing the last answer was about ("how long
     # do i keep doing it?" after the passage on venom immunotherapy), for this message only.
     # "can i still do sport with it?" lives with the condition, not with the last passage's thing.
@@ -271,12 +271,12 @@ def plan_query(
     thing = earlier or (None if previous_subject or lives_with else named_heading(last_answer))
     # "how is that different from the indolent kind?" compares: "it" stays the thread's subject.
     referent = (referent_of(text, entities) if new_subject else None) or earlier
-    before = [tuple(pair) for pair in (last_answer or {}).get("mentions") or [] if len(pair) == 2]
+    before = list(last_answer.mentions) if last_answer else []
     mentions = tuple([*before, *named_now][-MAX_MENTIONS:])
-    topics = tuple((last_answer or {}).get("topics") or ())
+    topics = tuple((last_answer.thread_topics or ()) if last_answer else ())
     kept_subject = None if new_subject else previous_subject
     # Older conversations stored no topics: their follow-ups lean on the thread's focus words.
-    if topics or "topics" in (last_answer or {}):
+    if last_answer and last_answer.thread_topics is not None:
         anchor = " ".join(w for w in (kept_subject, *topics) if w)
     else:
         anchor = thread_words(thread, previous_subject) if thread else str(previous_subject)
@@ -301,7 +301,7 @@ def plan_query(
     alternatives = (alone,) if own_topic and not resolved and not new_subject else ()
     named_readings = tuple(
         (reading, name)
-        for name in (last_answer or {}).get("named") or []
+        for name in (last_answer.last_named if last_answer else ())
         if leans_back
         and not new_subject
         and name != earlier
@@ -324,6 +324,6 @@ def plan_query(
         mentions=mentions,
         alternatives=tuple(a for a in alternatives if a != query),
         named_readings=named_readings,
-        said=tuple(str(c) for c in (last_answer or {}).get("chunks") or []),
+        said=last_answer.last_passages if last_answer else (),
         asks=asking_sentence(resolved or question),
     )

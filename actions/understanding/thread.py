@@ -1,6 +1,6 @@
 """What a follow-up takes from the conversation: the thread's words and what an answer leaves.
 
-`remember` turns an answered plan into the `last_answer` slot's value; `thread_words` and
+`remember` turns an answered plan into the conversation state; `thread_words` and
 `topic_words` say which of the thread's words a follow-up is searched with; `asking_sentence`
 finds the sentence of a message that asks.
 """
@@ -8,13 +8,16 @@ finds the sentence of a message that asks.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from actions.understanding.context import POINTS_BACK
 from actions.understanding.focus import ATTRIBUTES, WORD, focus_words
+from actions.understanding.state import ConversationState
 from actions.understanding.words import STOPWORDS, stem, tokenize
 
 if TYPE_CHECKING:
+    from actions.answering.composition import Answer
     from actions.understanding.planner import QueryPlan
 
 
@@ -71,8 +74,8 @@ def remember(
     referent: str | None = None,
     searched: str = "",
     heading: str = "",
-) -> dict[str, Any]:
-    """What the next message's plan needs of this answered one (stored in `last_answer`).
+) -> ConversationState:
+    """What the next message's plan needs of this answered one: the conversation state.
 
     `named` are the tests, drugs and conditions the answer opened with, which a later "it" may
     stand for; `referent` is what "it" stood for in the reading that was answered, when that was
@@ -94,15 +97,27 @@ def remember(
         topics = topic_words(thread, plan.subject, passages)
     if not topics and heading:
         topics = topic_words(heading, plan.subject, heading)[:MAX_TOPICS]
-    return {
-        "thread": thread,
-        "subject": plan.subject,
-        "referent": referent or plan.referent,
-        "mentions": [list(pair) for pair in plan.mentions],
-        "topics": list(topics),
-        "named": list(named),
-        "heading": heading,
-    }
+    return ConversationState(
+        last_question=searched,
+        thread=thread,
+        subject=plan.subject,
+        referent=referent or plan.referent,
+        mentions=plan.mentions,
+        thread_topics=tuple(topics),
+        last_named=tuple(named),
+        last_heading=heading,
+    )
+
+
+def after_answer(plan: QueryPlan, answer: Answer, intent: str | None) -> ConversationState:
+    """The conversation state once `answer` has answered `plan` under `intent`."""
+    state = remember(plan, answer.text, answer.names, answer.referent, answer.query, answer.heading)
+    return replace(
+        state,
+        last_passages=tuple(answer.chunk_ids),
+        last_sources=tuple(source["url"] for source in answer.sources),
+        question_kind=intent,
+    )
 
 
 SENTENCE_END = re.compile(r"(?<=[?!.])\s+")
