@@ -124,8 +124,8 @@ def candidate_sentences(
         cosines = embeddings @ query_embedding if len(embeddings) else [hit.dense] * len(sentences)
         for position, (sentence, cosine) in enumerate(zip(sentences, cosines, strict=True)):
             key = _normalise(sentence)
-            if key in seen or is_emergency_steps(sentence):
-                continue  # the steps come with their passage (`with_emergency_steps`), never alone
+            if key in seen:
+                continue
             seen.add(key)
             named = focus_stems & stems_of(sentence)
             overlap = (len(named) + HEADING_SHARE * len(heading - named)) / max(len(focus_stems), 1)
@@ -150,7 +150,13 @@ def choose_sentences(candidates: list[Candidate], max_sentences: int) -> list[Ca
         raise ValueError("max_sentences must be positive")
     if not candidates:
         return []
-    ranked = sorted(candidates, key=lambda c: -c.score)
+    # The emergency steps are never chosen by their score: they come with their passage and the
+    # sentence that says when they apply (`with_emergency_steps`), and never open an answer.
+    ranked = sorted(
+        (c for c in candidates if not is_emergency_steps(c.sentence)), key=lambda c: -c.score
+    )
+    if not ranked:
+        return []
     best = ranked[0]
 
     section = best.hit.chunk.section
