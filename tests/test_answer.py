@@ -224,3 +224,13 @@ def test_the_steps_are_not_added_from_a_passage_without_them() -> None:
     biopsy = hit("doc#biopsy", BIOPSY, 0.9)
     chosen = choose_sentences(candidate_sentences([biopsy], sentences_of(vectors), axis(0), []), 2)
     assert not any(c.sentence.startswith("1. ") for c in chosen)
+
+
+def test_a_sentence_pointing_back_past_the_steps_does_not_pull_them_to_the_front() -> None:
+    sentences = ["If it happens, act now:", STEPS, "This is why two devices are carried."]
+    vectors = {s: axis(n) for n, s in enumerate(sentences)}
+    found = hit("doc#two", sentences, 0.9)
+    candidates = candidate_sentences([found], sentences_of(vectors), axis(2), [])
+    chosen = [c.sentence for c in choose_sentences(candidates, max_sentences=3)]
+    assert chosen[0] == "This is why two devices are carried."
+    assert chosen[1:] == ["If it happens, act now:", STEPS]

@@ -228,8 +228,8 @@ def lead_in(best: Candidate, candidates: list[Candidate], limit: int) -> list[Ca
     first = best
     while LEANS_BACK.match(first.sentence) and len(lead) < limit:
         before = own.get(first.position - 1)
-        if before is None:
-            break
+        if before is None or is_emergency_steps(before.sentence):
+            break  # the steps come only with their own lead-in (`with_emergency_steps`)
         lead.insert(0, before)
         first = before
     return lead
