@@ -29,18 +29,17 @@ KNOWLEDGE = ROOT / "knowledge"
 DOMAIN = ROOT / "bot" / "domain.yml"
 RESPONSE = "utter_emergency"
 OPENING = "This may be anaphylaxis, a medical emergency. Act now:"
-CLOSING = "Stay with them until help arrives."
 # The response's block in the domain: its key line up to the next response key (or the end).
 BLOCK = re.compile(rf"^  {RESPONSE}:\n(?:(?:    .*)?\n)*", re.MULTILINE)
 
 
 def alert_text(knowledge_dir: Path = KNOWLEDGE) -> str:
-    """The alert: an opening line, the numbered steps, a closing line and the steps' sources."""
+    """The alert: an opening line, the numbered steps and the steps' sources."""
     path = knowledge_dir / EMERGENCY_STEPS_FILE
     meta, _ = parse_front_matter(path.read_text(encoding="utf-8"), path, ("title", "sources"))
     links = "; ".join(f"[{s['title']}]({s['url']})" for s in meta["sources"][:2])
     steps = read_emergency_steps(knowledge_dir)
-    return f"{OPENING}\n{steps}\n{CLOSING}\nSources: {links}"
+    return f"{OPENING}\n{steps}\nSources: {links}"
 
 
 def render_block(text: str) -> str:

@@ -91,7 +91,7 @@ def test_the_alert_in_the_domain_is_the_steps_file() -> None:
     assert check_alert(PROJECT_ROOT / "knowledge") == []
     text = render_emergency.alert_text(PROJECT_ROOT / "knowledge")
     assert render_emergency.domain_alert() == text
-    assert text.count("\n") == 7 and "\n5. " in text  # opening, five steps, closing, sources
+    assert text.count("\n") == 6 and "\n5. " in text  # opening, five steps, sources
     changed = render_emergency.rewrite_domain(render_emergency.DOMAIN.read_text(), "Other.")
     assert "    - text: |-\n        Other.\n" in changed and "5. Go to hospital" not in changed
     assert changed.count("utter_emergency:") == 1 and "utter_personal_advice:" in changed
