@@ -286,7 +286,10 @@ def plan_query(
         else None
     )
     if resolved:
-        query = f"{resolved} ({' '.join(topics)})" if topics else resolved
+        # "is it inherited?" written as "is indolent systemic mastocytosis inherited?" stands on
+        # its own: it names the subject and asks its own kind of fact, which replaces the one the
+        # thread asked ("treatments"), so the thread's topics are not searched with it.
+        query = resolved
     else:
         query = f"{question} ({anchor})" if anchor else question
     # "what should I tell his daycare?" after a question on biopsies asks about something new.
