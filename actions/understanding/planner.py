@@ -285,13 +285,10 @@ def plan_query(
         if leans_back and not new_subject
         else None
     )
-    if resolved:
-        # "is it inherited?" written as "is indolent systemic mastocytosis inherited?" stands on
-        # its own: it names the subject and asks its own kind of fact, which replaces the one the
-        # thread asked ("treatments"), so the thread's topics are not searched with it.
-        query = resolved
-    else:
-        query = f"{question} ({anchor})" if anchor else question
+    # "is it inherited?" written as "is indolent systemic mastocytosis inherited?" stands on its
+    # own: it names the subject and asks its own kind of fact, which replaces the one the thread
+    # asked ("treatments"), so the thread's topics are not searched with it.
+    query = resolved or (f"{question} ({anchor})" if anchor else question)
     # "what should I tell his daycare?" after a question on biopsies asks about something new.
     # "what about in children?" asks the thread's question about a population: no new topic.
     populations = [str(e.get("value")) for e in entities if e.get("entity") == "population"]
