@@ -254,10 +254,11 @@ class ActionOutOfScope(ActionAnswerQuestion):
         entities = tracker.latest_message.get("entities") or []
         service = get_service()
         cannot_know = unknowable_kind(text)
+        answered = conversation_state(tracker).answered
         scope = decide_scope(
             text,
             domain_entity_types(tracker.latest_message.get("text") or "", entities),
-            follows_an_answer=conversation_state(tracker).answered,
+            follows_an_answer=answered,
             # "is there one in leeds?" after a question on specialists: a gap to name
             knows_words=lambda t: service.knows_words(t) or cannot_know is not None,
         )
@@ -269,7 +270,7 @@ class ActionOutOfScope(ActionAnswerQuestion):
             and cannot_know is not None
             and (cannot_know.kind == "named" or is_about_care(text))
         )
-        if scope == FOLLOW_UP or (unknowable and conversation_state(tracker).answered):
+        if scope == FOLLOW_UP or (unknowable and answered):
             # A follow-up ("how long should she stay afterwards?") is ours even when the
             # knowledge lacks its answer: that is said, not that it is another subject.
             keep = said_anything if scope == FOLLOW_UP else names_a_gap_or_answers

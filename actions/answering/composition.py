@@ -32,9 +32,8 @@ OFF_SUBJECT_PENALTY = 0.15  # a sentence on smoldering SM, for a question on agg
 SAID_PENALTY = 0.1  # a passage the last answer was made of, for a follow-up
 KEEP_WITHIN = 0.1  # sentences of other passages this close to the best one's score are kept
 PASSAGE_MARGIN = 0.15  # passages this close to the best one's score give sentences
-CHUNK_PART = re.compile(
-    r"(?:-(\d+))?(?:-x)*"
-)  # actions/knowledge_base/documents.py's chunk id suffixes
+# The chunk id suffixes actions/knowledge_base/documents.py writes ("-1", "-x").
+CHUNK_PART = re.compile(r"(?:-(\d+))?(?:-x)*")
 # A sentence that opens by pointing back ("It is not licensed for mastocytosis") cannot open an
 # answer alone: the sentences before it in its passage, up to `MAX_LEAD_IN`, come first.
 LEANS_BACK = re.compile(

@@ -231,13 +231,19 @@ def paragraph_sentences(paragraph: str) -> list[str]:
     return [paragraph] if is_emergency_steps(paragraph) else split_sentences(paragraph)
 
 
-def chunk_document(path: Path, split_length: int = 5, split_overlap: int = 1) -> list[Chunk]:
-    """Turn one knowledge file into chunks that carry file, heading path, topics and sources."""
+def chunk_document(
+    path: Path, split_length: int = 5, split_overlap: int = 1, steps: str | None = None
+) -> list[Chunk]:
+    """Turn one knowledge file into chunks that carry file, heading path, topics and sources.
+
+    `steps` are the emergency steps (`read_emergency_steps`), read from beside the file if None.
+    """
     meta, body = parse_front_matter(path.read_text(encoding="utf-8"), path)
     doc_id = path.stem
     chunks: list[Chunk] = []
     seen: set[str] = set()
-    steps = read_emergency_steps(path.parent)
+    if steps is None:
+        steps = read_emergency_steps(path.parent)
     for section in split_sections(body, steps):
         sentences = [s for paragraph in section.paragraphs for s in paragraph_sentences(paragraph)]
         heading = " > ".join(section.heading_path[1:]) or meta["title"]
@@ -287,11 +293,12 @@ def knowledge_files(knowledge_dir: Path) -> list[Path]:
 
 
 def load_chunks(knowledge_dir: Path, split_length: int = 5, split_overlap: int = 1) -> list[Chunk]:
-    """Chunk every knowledge file, in a stable order."""
+    """Chunk every knowledge file, in a stable order (the emergency steps read once)."""
+    steps = read_emergency_steps(knowledge_dir)
     return [
         chunk
         for path in knowledge_files(knowledge_dir)
-        for chunk in chunk_document(path, split_length, split_overlap)
+        for chunk in chunk_document(path, split_length, split_overlap, steps)
     ]
 
 
