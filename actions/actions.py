@@ -20,7 +20,6 @@ from actions.clarify import (
     topic_menu_buttons,
 )
 from actions.events import (
-    SLOT_FEEDBACK,
     SLOT_PENDING_QUESTION,
     SLOT_TOPIC,
     SLOT_UNANSWERED,
@@ -35,7 +34,7 @@ from actions.events import (
 )
 from actions.retrieval.hybrid import INTENT_TOPICS
 from actions.service import get_service
-from actions.understanding.context import asks_about_the_last_answer, latest_subject
+from actions.understanding.context import latest_subject
 from actions.understanding.intents import FALLBACK_INTENT, PERSONAL_ADVICE_INTENT, retrieval_intent
 from actions.understanding.planner import plan_query
 from actions.understanding.sanitize import (
@@ -52,6 +51,7 @@ from actions.understanding.scope import (
     is_about_care,
 )
 from actions.understanding.thread import after_answer
+from actions.understanding.turn_kind import split_acknowledgement
 from actions.understanding.unknowable import unknowable_kind
 
 logger = logging.getLogger(__name__)
@@ -60,20 +60,13 @@ FEEDBACK_BUTTONS = [
     {"title": "👍 Helpful", "payload": "/feedback_positive"},
     {"title": "👎 Not helpful", "payload": "/feedback_negative"},
 ]
-RATINGS = {"feedback_positive": "helpful", "feedback_negative": "not helpful"}
-THANKS_FOR_RATING = "Thank you for the feedback. What else would you like to know?"
-SORRY_NOT_HELPFUL = (
-    "Thank you for telling me, and I'm sorry that didn't help. You could ask it another way, or "
-    "pick one of the topics below. For anything about your own care, your doctor or specialist "
-    "is the best person to ask."
-)
 TRUNCATED_NOTE = (
     f"Your message was long, so I read only its first {MAX_MESSAGE_CHARS:,} characters. "
     "Short questions get the best answers."
 )
-NOTHING_TO_RATE = "Thanks! Ask me a question about mastocytosis and you can rate my answer."
 # After "I can't recommend doses ...": what follows is general, not advice for this person.
 GENERAL_ONLY = "Here is the general information I can give: "
+YOU_ARE_WELCOME = "You're welcome."
 EMPTY_QUESTION_REPLY = (
     "I didn't catch a question there. What would you like to know about mastocytosis?"
 )
@@ -97,17 +90,35 @@ class ActionAnswerQuestion(Action):
             dispatcher.utter_message(text=EMPTY_QUESTION_REPLY)
             return []
         typed = question == message.get("text")  # not a pressed button's pending question
+        entities = (message.get("entities") or []) if typed else []
+        service = get_service()
+        if typed:
+            thanks = await asyncio.to_thread(split_acknowledgement, question, service.turn_kind)
+            if thanks and not thanks[1]:  # thanks inside a longer message, and no question
+                dispatcher.utter_message(response="utter_you_are_welcome")
+                return []
+            if thanks:  # thanks, then a question: both are answered
+                dispatcher.utter_message(text=YOU_ARE_WELCOME)
+                question, entities = after_thanks(question, entities, thanks[1])
+        kind = await asyncio.to_thread(service.turn_kind, question)
         plan = plan_query(
             question,
-            (message.get("entities") or []) if typed else [],
+            entities,
             conversation_state(tracker),
             latest_subject(tracker.events, tracker.current_slot_values()),
             spell_out=typed,
+            kind=kind.name,
         )
-        service = get_service()
         answer = await asyncio.to_thread(service.answer, plan, intent, confidence)
-        logger.info("intent %s: %s from %s", intent, answer.outcome, answer.chunk_ids)
-        logger.debug("searched %r", answer.query)
+        logger.info(
+            "intent %s, turn %s (%.2f): %s from %s",
+            intent,
+            kind.name,
+            kind.confidence,
+            answer.outcome,
+            answer.chunk_ids,
+        )
+        logger.debug("standalone question %r", answer.query)
         unsure = (message.get("intent") or {}).get("name") == FALLBACK_INTENT
         if answer.abstained and unsure and not answer.missing:
             return clarify(dispatcher, tracker, question)
@@ -149,6 +160,19 @@ class ActionAnswerQuestion(Action):
         return events
 
 
+def after_thanks(
+    text: str, entities: list[dict[str, Any]], question: str
+) -> tuple[str, list[dict[str, Any]]]:
+    """The question that follows thanks in `text`, and its entities with offsets into it."""
+    start = text.rfind(question)
+    kept = [
+        {**e, "start": e["start"] - start, "end": e["end"] - start}
+        for e in entities
+        if isinstance(e.get("start"), int) and isinstance(e.get("end"), int) and e["start"] >= start
+    ]
+    return question, kept
+
+
 def question_text(tracker: Tracker, intent: str | None) -> str:
     """The question to answer: the message, or for a pressed button the question it clarifies."""
     text = clean_text(tracker.latest_message.get("text") or "")
@@ -172,39 +196,21 @@ def clarify(
     return [SlotSet(SLOT_PENDING_QUESTION, question)]
 
 
-class ActionRecordFeedback(Action):
-    """Stores a rating of the last answer, with its question and sources, in the tracker store.
-
-    The rating is the `feedback` slot's value, so every rating is a slot event that
-    scripts/feedback_summary.py can read back from the tracker store.
-    """
+class ActionThanks(ActionAnswerQuestion):
+    """Thanks, and a question if the message goes on to ask one ("great, thanks. and friction?")."""
 
     def name(self) -> str:
-        return "action_record_feedback"
+        return "action_thanks"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        rating = RATINGS.get((tracker.latest_message.get("intent") or {}).get("name") or "")
-        last = conversation_state(tracker)
-        if not rating or not last.answered:
-            dispatcher.utter_message(text=NOTHING_TO_RATE)
-            return []
         text = clean_text(tracker.latest_message.get("text") or "")
-        record = {
-            "rating": rating,
-            "question": last.last_question,
-            "topic": tracker.get_slot(SLOT_TOPIC),
-            "chunks": list(last.last_passages),
-            "sources": list(last.last_sources),
-            # What the person typed, unless they pressed a button.
-            "comment": "" if text.startswith("/") else text,
-        }
-        if rating == "helpful":
-            dispatcher.utter_message(text=THANKS_FOR_RATING)
-        else:
-            dispatcher.utter_message(text=SORRY_NOT_HELPFUL, buttons=topic_menu_buttons())
-        return [SlotSet(SLOT_FEEDBACK, record)]
+        thanks = await asyncio.to_thread(split_acknowledgement, text, get_service().turn_kind)
+        if thanks and thanks[1]:  # the answer action says the thanks, then answers
+            return await ActionAnswerQuestion.run(self, dispatcher, tracker, domain)
+        dispatcher.utter_message(response="utter_you_are_welcome")
+        return []
 
 
 class ActionShowTopics(ActionAnswerQuestion):
@@ -212,7 +218,7 @@ class ActionShowTopics(ActionAnswerQuestion):
 
     "give me some examples" or "what are they looking for in it?" after an answer read like a
     request for help to the NLU; when the conversation has an answer to follow up and the
-    message points back at it, it is answered as a follow-up if that finds an answer.
+    message's turn kind continues it, it is answered as a follow-up if that finds an answer.
     """
 
     def name(self) -> str:
@@ -222,7 +228,8 @@ class ActionShowTopics(ActionAnswerQuestion):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         text = clean_text(tracker.latest_message.get("text") or "")
-        if conversation_state(tracker).answered and asks_about_the_last_answer(text):
+        answered = conversation_state(tracker).answered
+        if answered and (await asyncio.to_thread(get_service().turn_kind, text)).continues:
             events = await self.answer_as_follow_up(dispatcher, tracker, domain, answers)
             if events is not None:
                 return events
@@ -255,10 +262,11 @@ class ActionOutOfScope(ActionAnswerQuestion):
         service = get_service()
         cannot_know = unknowable_kind(text)
         answered = conversation_state(tracker).answered
+        continues = answered and (await asyncio.to_thread(service.turn_kind, text)).continues
         scope = decide_scope(
             text,
             domain_entity_types(tracker.latest_message.get("text") or "", entities),
-            follows_an_answer=answered,
+            follows_an_answer=continues,
             # "is there one in leeds?" after a question on specialists: a gap to name
             knows_words=lambda t: service.knows_words(t) or cannot_know is not None,
         )

@@ -33,6 +33,7 @@ from actions.settings import Settings, default_model_path, load_settings
 from actions.understanding.focus import ATTRIBUTES, GENERIC, NEVER_MISSING, PEOPLE
 from actions.understanding.planner import QueryPlan
 from actions.understanding.thread import asked_words, asking_sentence
+from actions.understanding.turn_kind import EXAMPLES_FILE, TurnKind, TurnKinds
 from actions.understanding.words import stem
 
 logger = logging.getLogger(__name__)
@@ -62,6 +63,12 @@ class QuestionAnswerer:
         self.forms: FormNames | None = None
         self.things: dict[str, FormNames] = {}
         self.definitions: Definitions | None = None
+        self.turn_kinds = TurnKinds(
+            settings.nlu_dir / EXAMPLES_FILE,
+            settings.turn_kinds_dir,
+            self.embedder.embed,
+            self.embedder.fingerprint,
+        )
         self._rows: dict[str, int] = {}
         self._lock = threading.Lock()
 
@@ -92,6 +99,7 @@ class QuestionAnswerer:
                 (self.forms, names["condition"]), (self.forms, *names.values())
             )
             self.retriever = HybridRetriever(self.index)
+            self.turn_kinds.warm_up()
             logger.info(
                 "knowledge index %s %s: %d chunks in %.1f s",
                 self.index.key,
@@ -141,6 +149,11 @@ class QuestionAnswerer:
             section_text=self.vocabulary.correct(words) if words else None,
         )
         return hits, query_embedding
+
+    def turn_kind(self, text: str) -> TurnKind:
+        """What kind of turn `text` is (actions/understanding/turn_kind.py)."""
+        self.warm_up()
+        return self.turn_kinds.read(text)
 
     def sentences_of(self, hit: Hit) -> tuple[list[str], np.ndarray]:
         """A retrieved chunk's sentences and their embeddings, computed at index build."""

@@ -34,6 +34,12 @@ class Settings:
     nlu_dir: Path = field(
         default_factory=lambda: Path(os.environ.get("NLU_DIR", PROJECT_ROOT / "nlu_data"))
     )
+    # The turn-kind classifier, trained from nlu_data/turn_kinds.yml, by the examples' hash.
+    turn_kinds_dir: Path = field(
+        default_factory=lambda: Path(
+            os.environ.get("TURN_KINDS_DIR", PROJECT_ROOT / "build" / "turn_kinds")
+        )
+    )
     model_path: str = field(default_factory=lambda: os.environ.get("EMBEDDING_MODEL_PATH", ""))
     split_length: int = field(default_factory=lambda: _env_int("CHUNK_SPLIT_LENGTH", 5))
     split_overlap: int = field(default_factory=lambda: _env_int("CHUNK_SPLIT_OVERLAP", 1))

@@ -9,8 +9,10 @@ conversation and per category, and the wrong-answer rate.
 from __future__ import annotations
 
 import hashlib
+import secrets
 import uuid
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -62,23 +64,62 @@ def answers_stage(
     A held-out set's failing turns are dropped before anything is written, so that nobody tunes
     on them: only its figures are reported.
     """
-    with running_stack(stack_log) as stack, requests.Session() as session:
+    # The API (behind a token) gives each conversation's tracker: the standalone question of
+    # every turn is read from it for the failure listing.
+    token = secrets.token_hex(16)
+    with running_stack(stack_log, RASA_AUTH_TOKEN=token) as stack, requests.Session() as session:
+        trackers = TrackerReader(f"http://127.0.0.1:{stack.ports['rasa']}", token, session)
         report = {}
         for name, path in answer_sets.items():
-            summary = summarise_answers(converse(stack.rest_url, session, load_conversations(path)))
+            conversations = load_conversations(path)
+            summary = summarise_answers(converse(stack.rest_url, session, conversations, trackers))
             if name in held_out:
                 summary = {**summary, "failures": [], "held_out": True}
             report[name] = {**summary, "sha256": sha256(path)}
         return report
 
 
+@dataclass
+class TrackerReader:
+    """Reads a conversation's standalone questions from Rasa's HTTP API (behind `token`)."""
+
+    base_url: str
+    token: str
+    session: requests.Session
+
+    def standalone_questions(self, sender: str) -> list[str]:
+        """Per user turn, the question the action answered (its `last_question` slot), or ""."""
+        response = self.session.get(
+            f"{self.base_url}/conversations/{sender}/tracker",
+            params={"token": self.token},
+            timeout=60,
+        )
+        response.raise_for_status()
+        questions: list[str] = []
+        for event in response.json().get("events", []):
+            if event.get("event") == "user":
+                questions.append("")
+            elif (
+                event.get("event") == "slot" and event.get("name") == "last_question" and questions
+            ):
+                questions[-1] = str(event.get("value") or "")
+        return questions
+
+
 def converse(
-    url: str, session: requests.Session, conversations: list[dict[str, Any]]
+    url: str,
+    session: requests.Session,
+    conversations: list[dict[str, Any]],
+    trackers: TrackerReader | None = None,
 ) -> list[dict[str, Any]]:
-    """Every turn of every conversation, each conversation as a new sender; checked replies."""
+    """Every turn of every conversation, each conversation as a new sender; checked replies.
+
+    With `trackers`, each result also holds the turn's standalone question.
+    """
     results = []
     for conversation in tqdm(conversations, desc="answers", unit="conv", leave=False):
         sender = f"eval-{uuid.uuid4().hex}"
+        first = len(results)
         for number, turn in enumerate(conversation["turns"], 1):
             response = session.post(
                 url, json={"sender": sender, "message": turn["user"]}, timeout=60
@@ -98,6 +139,10 @@ def converse(
                     "reply": reply[:600],
                 }
             )
+        if trackers is not None:
+            questions = trackers.standalone_questions(sender)
+            for result, question in zip(results[first:], questions, strict=False):
+                result["standalone"] = question
     return results
 
 

@@ -100,6 +100,22 @@ def markdown(report: dict[str, Any], answer_sets: dict[str, Path]) -> str:
     if "cross_validation_5_fold" in nlu:
         lines += ["", "![per-intent F1](eval-intent-f1.png)", ""]
         lines += [f"Confusion matrix: {nlu['confusion_matrix_png'].removeprefix('reports/')}", ""]
+    if "turn_kinds" in report:
+        t = report["turn_kinds"]
+        lines += [
+            "## Turn kinds",
+            "",
+            f"{t['examples']} examples (nlu_data/turn_kinds.yml), {t['folds']}-fold "
+            f"cross-validation: macro-F1 {t['macro_f1']:.3f}, accuracy {t['accuracy']:.3f}.",
+            "",
+            "| kind | F1 | examples |",
+            "| --- | ---: | ---: |",
+            *(
+                f"| {kind} | {row['f1']:.3f} | {row['examples']} |"
+                for kind, row in t["per_kind"].items()
+            ),
+            "",
+        ]
     retrieval = report["retrieval"]
     lines += [
         "## Retrieval",
@@ -162,6 +178,8 @@ def markdown(report: dict[str, Any], answer_sets: dict[str, Path]) -> str:
                 f"- `{failure['conversation']}` turn {failure['turn']}: {failure['user']!r} — "
                 + "; ".join(failure["problems"])
             )
+            if failure.get("standalone"):
+                lines.append(f"  - standalone question: {failure['standalone']!r}")
         lines.append("")
     return "\n".join(lines) + "\n"
 
@@ -173,6 +191,10 @@ def summary(report: dict[str, Any]) -> str:
         lines.append(
             f"  NLU {label:24} intent macro-F1 {row['intent_macro_f1']:.3f}  entity F1 {entity:.3f}"
         )
+    if "turn_kinds" in report:
+        t = report["turn_kinds"]
+        examples = f"turn kinds ({t['examples']} examples)"
+        lines.append(f"  {examples:28} {t['folds']}-fold macro-F1 {t['macro_f1']:.3f}")
     r = report.get("retrieval") or {"baselines": {}}
     lines += (
         []

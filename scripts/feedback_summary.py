@@ -2,7 +2,7 @@
 
 Usage: python -m scripts.feedback_summary [--db-url URL] [--json FILE] [--limit N]
 
-Every rating is a `feedback` slot event (actions/actions.py: ActionRecordFeedback) holding the
+Every rating is a `feedback` slot event (actions/feedback.py: ActionRecordFeedback) holding the
 rating, the question, its topic, the chunks and the sources of the answer, and any comment. The
 default database is the SQLite file in TRACKER_DB; `--db-url` takes any SQLAlchemy URL, e.g.
 postgresql://user:password@host/rasa for a PostgreSQL tracker store.

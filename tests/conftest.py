@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import ipaddress
 import socket
@@ -15,6 +16,8 @@ import pytest
 import requests
 
 from actions.knowledge_base.embedding import TextEmbedder
+from actions.settings import default_model_path, load_settings
+from actions.understanding.turn_kind import EXAMPLES_FILE, TurnKinds
 from actions.understanding.words import tokenize
 from scripts.stack import RunningStack, running_stack
 
@@ -130,3 +133,20 @@ def make_run(data_dir: Path, **extra_env: str) -> Iterator[Stack]:
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     with make_run(tmp_path_factory.mktemp("trackers")) as running:
         yield running
+
+
+@functools.cache
+def _turn_kinds() -> TurnKinds:
+    settings = load_settings()
+    embedder = TextEmbedder(default_model_path())
+    return TurnKinds(
+        settings.nlu_dir / EXAMPLES_FILE,
+        settings.turn_kinds_dir,
+        embedder.embed,
+        embedder.fingerprint,
+    )
+
+
+def kind_of(text: str) -> str:
+    """The turn kind production reads for `text`: the classifier trained on its examples."""
+    return _turn_kinds().read(text).name

@@ -16,10 +16,10 @@ from actions import actions as actions_module
 from actions.actions import (
     ActionAnswerQuestion,
     ActionOutOfScope,
-    ActionRecordFeedback,
     ActionShowTopics,
 )
 from actions.answering.composition import SOURCES_BREAK, abstain
+from actions.feedback import ActionRecordFeedback
 from actions.service import QuestionAnswerer
 from actions.settings import load_settings
 from actions.understanding.planner import expand_entities
@@ -252,10 +252,11 @@ def test_what_about_asks_the_last_question_again_and_keeps_it(answer_spy) -> Non
     last = state_slots("how is a widget treated?", last_passages=("a#b",))
     tracker = tracker_for("what about in sheds?", "ask_living_with", slots=last)
     _, events = run_tracker(tracker)
-    assert answer_spy["question"] == "what about in sheds? (widget treated)"
+    # the standalone question: the last one asked again about sheds
+    assert answer_spy["question"] == "how is a widget treated in sheds?"
     remembered = {e["name"]: e["value"] for e in events}
     assert remembered["thread"] == "how is a widget treated?"  # the next follow-up leans on it
-    assert remembered["last_question"].startswith("what about in sheds? (")  # the reading searched
+    assert remembered["last_question"] == "how is a widget treated in sheds?"  # what was searched
 
 
 def test_a_pronoun_follow_up_uses_the_subject_named_last(answer_spy) -> None:
@@ -421,7 +422,7 @@ def test_a_request_for_more_of_the_last_answer_is_answered_not_the_menu(fake_ser
     [
         ("give me some examples of cleaning it", None),
         ("what can you do", LAST_ANSWER),
-        ("what should I ask", LAST_ANSWER),  # about the assistant, not the last answer
+        ("which topics do you know about", LAST_ANSWER),  # the assistant, not the last answer
     ],
 )
 def test_help_without_an_answer_to_follow_up_is_the_menu(fake_service, text, last) -> None:

@@ -34,7 +34,7 @@ def converse(service: QuestionAnswerer, turns: list[tuple[str, list[dict], str]]
     """Each turn's answer, carrying the conversation state from turn to turn as the action does."""
     last, answers = None, []
     for text, entities, intent in turns:
-        plan = plan_query(text, entities, last)
+        plan = plan_query(text, entities, last, kind=service.turn_kind(text).name)
         answer = service.answer(plan, intent, 0.95)
         answers.append(answer)
         if not answer.abstained:

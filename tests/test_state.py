@@ -6,6 +6,7 @@ from actions.settings import PROJECT_ROOT
 from actions.understanding.planner import plan_query
 from actions.understanding.state import STATE_SLOTS, ConversationState
 from actions.understanding.thread import remember
+from actions.understanding.turn_kind import FOLLOW_UP
 
 
 def test_the_state_goes_to_its_slots_and_back_unchanged() -> None:
@@ -42,5 +43,6 @@ def test_an_answer_becomes_the_state_the_next_follow_up_reads() -> None:
     first = plan_query("how is a bone marrow biopsy done?", [])
     state = remember(first, "A bone marrow biopsy is done under local anaesthetic.")
     assert state.answered and state.thread == first.question
-    follow = plan_query("does it hurt?", [], ConversationState.from_slots(state.to_slots()))
+    restored = ConversationState.from_slots(state.to_slots())
+    follow = plan_query("does it hurt?", [], restored, kind=FOLLOW_UP)
     assert follow.follow_up and "bone marrow biopsy" in follow.query

@@ -35,35 +35,30 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from actions.understanding.context import (
-    POINTS_BACK,
-    REFERS_TO_SOMEONE,
-    SUBJECT_ENTITIES,
-    asks_previous_question_again,
-    is_follow_up,
-)
+from actions.understanding.context import POINTS_BACK, SUBJECT_ENTITIES
 from actions.understanding.focus import ATTRIBUTES, focus_words
+from actions.understanding.references import (
+    WITH_IT,
+    named_heading,
+    referent_of,
+    resolve_reference,
+)
+from actions.understanding.standalone import (
+    age_group_of,
+    own_group,
+    standalone_question,
+    with_group,
+)
 from actions.understanding.state import ConversationState
 from actions.understanding.thread import MAX_THREAD_CHARS, asking_sentence, read_alone, thread_words
+from actions.understanding.turn_kind import (
+    ABOUT_PERSON,
+    CONTINUES,
+    NEW_QUESTION,
+    SAME_QUESTION_ABOUT,
+)
 from actions.understanding.words import stem, tokenize
 
-# "it", "that mutation", "is that ...?" and "if those don't work" stand for the subject; "they"
-# and "them" are as often the doctors or the spots, so they are left alone, and so is "it's"
-# ("if it's normal").
-REFERENCE = re.compile(
-    r"\bit\b(?!')|\b(?:that|this) (?P<noun>mutation|gene|change|variant|drug|medicine|medication|"
-    r"treatment|test|condition|disease|form|type|one)\b|(?<=\bis )(?:that|this)\b(?! why\b)"
-    r"|\b(?:that|this|those|these)\b(?= (?:doesn'?t|don'?t|didn'?t|does not|do not|did not|"
-    r"won'?t|will not|stops?|stopped|fails?|failed)\b)",
-    re.IGNORECASE,
-)
-# "that mutation" is the gene named most recently, "this drug" the drug, whatever "it" is.
-NOUN_KINDS = {
-    **dict.fromkeys(("mutation", "gene", "change", "variant"), ("gene",)),
-    **dict.fromkeys(("drug", "medicine", "medication", "treatment"), ("drug",)),
-    "test": ("test",),
-    **dict.fromkeys(("condition", "disease", "form", "type", "one"), ("form", "condition")),
-}
 MAX_MENTIONS = 8
 MAX_NAMED_READINGS = 2
 
@@ -90,6 +85,8 @@ class QueryPlan:
     named_readings: tuple[tuple[str, str], ...] = ()
     asks: str = ""  # the sentence of the message that asks ("what should his school know?")
     said: tuple[str, ...] = ()  # the chunks the last answer was made of (a follow-up wants more)
+    kind: str = NEW_QUESTION  # the turn's kind (actions/understanding/turn_kind.py)
+    age_group: str | None = None  # who the conversation is about: "children", "babies", ...
 
 
 # A device is not its medicine: "epipen", "adrenaline auto-injector", "nasal spray".
@@ -131,77 +128,13 @@ def named_subjects(entities: list[dict[str, Any]]) -> list[str]:
     return list(dict.fromkeys(v for v in values if v))
 
 
-# What "it" most likely stands for, when a message names several subjects: the test or related
-# condition asked about before the form the person has ("I have ISM, do I need a bone marrow
-# biopsy?" then "does it hurt?").
-REFERENT_PRIORITY = ("form", "gene", "drug", "test", "condition")
-
-
-def referent_of(text: str, entities: list[dict[str, Any]]) -> str | None:
-    """The subject a later "it" refers to: one named in the sentence that asks, by priority."""
-    subjects = [
-        e
-        for e in entities
-        if e.get("entity") in REFERENT_PRIORITY and isinstance(e.get("start"), int)
-    ]
-    asking_from = text.rfind(asking_sentence(text))
-    pool = [e for e in subjects if e["start"] >= asking_from] or subjects
-    if not pool:
-        return None
-    best = max(pool, key=lambda e: (REFERENT_PRIORITY.index(e["entity"]), e["start"]))
-    return str(best["value"])
-
-
-MAX_HEADING_WORDS = 3
-WITH_IT = re.compile(r"\bwith (?:it|this|that)\b", re.IGNORECASE)
-# A heading that asks, or joins two topics, is not one thing a later "it" can stand for.
-NOT_A_THING = re.compile(
-    r"^(?:what|why|how|when|who|which|is|are|can|do|does)\b|\b(?:and|or)\b", re.I
-)
-
-
-def named_heading(state: ConversationState | None) -> str | None:
-    """The last answer's heading when it names one thing ("Venom immunotherapy").
-
-    "how long do i need to keep doing it?" after an answer from the passage on venom
-    immunotherapy, in a thread about wasp stings that named no subject, is about the therapy.
-    "Tattoos and piercings" or "What mast cells do" name no one thing.
-    """
-    heading = state.last_heading if state else ""
-    words = heading.split()
-    if not words or len(words) > MAX_HEADING_WORDS or NOT_A_THING.search(heading):
-        return None
-    return heading.lower()
-
-
-def resolve_reference(
-    question: str, subject: str | None, mentions: list[list[str]] | None = None
-) -> str | None:
-    """The question with its "it" or "that mutation" written as what it stands for.
-
-    "it" is `subject`, the thread's referent; "that mutation" is the gene among `mentions` (the
-    [value, entity] pairs named so far, oldest first) named most recently, so "how many adults
-    with SM have that mutation?" after "what does the D816V mutation do to KIT?" is searched
-    as "how many adults with SM have D816V?". Written in place rather than appended, the
-    subject is not outweighed by the question's own words.
-    """
-    match = REFERENCE.search(question)
-    if not match:
-        return None
-    kinds = NOUN_KINDS.get((match.group("noun") or "").lower())
-    typed = [value for value, kind in mentions or [] if kinds and kind in kinds]
-    meant = typed[-1] if typed else subject
-    if not meant:
-        return None
-    return question[: match.start()] + meant + question[match.end() :]
-
-
 def plan_query(
     text: str,
     entities: list[dict[str, Any]] | None = None,
     state: ConversationState | None = None,
     remembered_subject: str | None = None,
     spell_out: bool = True,
+    kind: str = NEW_QUESTION,
 ) -> QueryPlan:
     """Plan the search for one message.
 
@@ -213,24 +146,29 @@ def plan_query(
         remembered_subject: the form, gene or drug named last in the conversation.
         spell_out: write entities as their canonical values (False for a pressed button's text,
             whose entities do not index it).
+        kind: the message's turn kind (actions/understanding/turn_kind.py): whether it leans on
+            the thread, asks its question again, or is about the person already discussed.
     """
     entities = entities or []
     question = expand_entities(text, entities) if spell_out else text
     named = named_subjects(entities)
-    last_answer = state if state is not None and state.answered else None
-    thread = last_answer.thread or last_answer.last_question if last_answer else ""
+    conversation = state if state is not None and state.answered else None
+    thread = conversation.thread or conversation.last_question if conversation else ""
+    group = age_group_of(entities, state)
     # The subject named long ago counts only when nothing has been answered since: after "what
     # causes mastocytosis?", "is it inherited?" is about mastocytosis, not an earlier ISM.
     # The slots already hold this message's own entities: a subject it names is not an earlier one.
     if remembered_subject in named:
         remembered_subject = None
-    previous_subject = last_answer.subject if last_answer else remembered_subject
+    previous_subject = conversation.subject if conversation else remembered_subject
     # A question that names its own subject stands alone, unless it points back ("how many
     # adults with SM have that mutation?") or asks the last question again ("what about ASM?").
-    leans_back = bool(POINTS_BACK.search(text)) or asks_previous_question_again(text)
+    again = kind == SAME_QUESTION_ABOUT
+    leans_back = bool(POINTS_BACK.search(text)) or again
     # "what should we avoid doing with her?" continues with the person, perhaps not the topic.
-    someone = not is_follow_up(question) and bool(REFERS_TO_SOMEONE.search(text))
-    follow_up = (is_follow_up(question) or someone) and (not named or leans_back)
+    # "will she grow out of it?" points back as well: a follow-up of the thread.
+    someone = kind == ABOUT_PERSON and not POINTS_BACK.search(text)
+    follow_up = kind in CONTINUES and (not named or leans_back)
     focus = tuple(focus_words(text))
     terms = tuple(dict.fromkeys(str(e["value"]) for e in entities if e.get("value")))
     named_now = [
@@ -241,9 +179,9 @@ def plan_query(
     if not follow_up or not (thread or previous_subject):
         # "what can be done to prevent a bad reaction?" after a question on wasp stings stands
         # alone, and may still mean the stings: the thread's reading is the other one.
-        topics = (last_answer.thread_topics or ()) if last_answer else ()
+        topics = (conversation.thread_topics or ()) if conversation else ()
         anchor = " ".join(w for w in (previous_subject, *topics) if w)
-        in_thread = f"{question} ({anchor})" if anchor and last_answer and not named else None
+        in_thread = f"{question} ({anchor})" if anchor and conversation and not named else None
         return QueryPlan(
             question=question,
             query=question,
@@ -256,27 +194,29 @@ def plan_query(
             mentions=tuple(named_now[-MAX_MENTIONS:]),
             alternatives=(in_thread,) if in_thread else (),
             asks=asking_sentence(question),
+            kind=kind,
+            age_group=group,
         )
     # "that mutation" leans on the thread's subject; "what about ASM?" names a new one.
-    new_subject = bool(named) and asks_previous_question_again(text)
+    new_subject = bool(named) and again
     if leans_back and not new_subject:
         subject = joined([str(previous_subject or ""), *named])
     else:
         subject = joined(named) or previous_subject or None
-    earlier = last_answer.referent if last_answer else remembered_subject
+    earlier = conversation.referent if conversation else remembered_subject
     # In a thread with no subject, "it" may be the one thing the last answer was about ("how long
     # do i keep doing it?" after the passage on venom immunotherapy), for this message only.
     # "can i still do sport with it?" lives with the condition, not with the last passage's thing.
     lives_with = bool(WITH_IT.search(question))
-    thing = earlier or (None if previous_subject or lives_with else named_heading(last_answer))
+    thing = earlier or (None if previous_subject or lives_with else named_heading(conversation))
     # "how is that different from the indolent kind?" compares: "it" stays the thread's subject.
     referent = (referent_of(text, entities) if new_subject else None) or earlier
-    before = list(last_answer.mentions) if last_answer else []
+    before = list(conversation.mentions) if conversation else []
     mentions = tuple([*before, *named_now][-MAX_MENTIONS:])
-    topics = tuple((last_answer.thread_topics or ()) if last_answer else ())
+    topics = tuple((conversation.thread_topics or ()) if conversation else ())
     kept_subject = None if new_subject else previous_subject
     # Older conversations stored no topics: their follow-ups lean on the thread's focus words.
-    if last_answer and last_answer.thread_topics is not None:
+    if conversation and conversation.thread_topics is not None:
         anchor = " ".join(w for w in (kept_subject, *topics) if w)
     else:
         anchor = thread_words(thread, previous_subject) if thread else str(previous_subject)
@@ -288,7 +228,17 @@ def plan_query(
     # "is it inherited?" written as "is indolent systemic mastocytosis inherited?" stands on its
     # own: it names the subject and asks its own kind of fact, which replaces the one the thread
     # asked ("treatments"), so the thread's topics are not searched with it.
-    query = resolved or (f"{question} ({anchor})" if anchor else question)
+    query = standalone_question(
+        question,
+        thread,
+        again=again,
+        resolved=resolved,
+        anchor=anchor,
+        old_subject=previous_subject,
+        new_subject=joined(named) if new_subject else None,
+        new_group=own_group(entities),
+        group=group,
+    )
     # "what should I tell his daycare?" after a question on biopsies asks about something new.
     # "what about in children?" asks the thread's question about a population: no new topic.
     populations = [str(e.get("value")) for e in entities if e.get("entity") == "population"]
@@ -301,14 +251,14 @@ def plan_query(
     alternatives = (alone,) if own_topic and not resolved and not new_subject else ()
     named_readings = tuple(
         (reading, name)
-        for name in (last_answer.last_named if last_answer else ())
+        for name in (conversation.last_named if conversation else ())
         if leans_back
         and not new_subject
         and name != earlier
         and (reading := resolve_reference(question, name, [])) not in (None, resolved)
     )[:MAX_NAMED_READINGS]
     if someone:  # read on its own first; the thread's reading must answer it better
-        query, alternatives = question, (query,)
+        query, alternatives = with_group(question, group), (query,)
     carried = previous_subject if not (new_subject or someone) else None
     terms = tuple(dict.fromkeys([*terms, *([carried] if carried else [])]))
     return QueryPlan(
@@ -324,6 +274,8 @@ def plan_query(
         mentions=mentions,
         alternatives=tuple(a for a in alternatives if a != query),
         named_readings=named_readings,
-        said=last_answer.last_passages if last_answer else (),
+        said=conversation.last_passages if conversation else (),
         asks=asking_sentence(resolved or question),
+        kind=kind,
+        age_group=group,
     )

@@ -26,7 +26,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from actions.understanding.context import continues_conversation
 from actions.understanding.words import tokenize
 
 OTHER_CONDITIONS = re.compile(
@@ -79,9 +78,6 @@ def is_about_care(text: str) -> bool:
     return bool(CARE_WORDS.search(text))
 
 
-# "what kinds of other blood disorders?", "which shop sells the best ones?": beside what was said.
-BESIDES = re.compile(r"\b(?:other|others|else|another|ones)\b", re.IGNORECASE)
-
 OTHER, OURS, FOLLOW_UP, UNCLEAR = "other condition", "ours", "follow-up", "unclear"
 
 
@@ -118,7 +114,8 @@ def decide_scope(
     Args:
         text: the message.
         entity_types: the entity types the NLU found in it.
-        follows_an_answer: the conversation has an answer the message may follow up.
+        follows_an_answer: the conversation has an answer and the message continues it (its
+            turn kind, actions/understanding/turn_kind.py).
         knows_words: whether a word of the text is in the knowledge base (the action's service).
     """
     if is_about_another_condition(text):
@@ -127,8 +124,7 @@ def decide_scope(
         return OURS
     # "what can I do about it?" has no word of its own to check: it only points back.
     known = knows_words is not None and (not tokenize(text) or knows_words(text))
-    continues = continues_conversation(text) or bool(BESIDES.search(text))
-    if follows_an_answer and continues and known:
+    if follows_an_answer and known:
         return FOLLOW_UP
     return UNCLEAR
 

@@ -33,6 +33,8 @@ class ConversationState:
         last_passages: the chunk ids the last answer was made of.
         last_sources: the URLs the last answer cited (a rating is stored with them).
         question_kind: the intent the last question was answered under.
+        age_group: who the conversation is about, when a message said it ("children",
+            "babies", "pregnancy"); follow-ups that do not say it are read as about them.
     """
 
     last_question: str = ""
@@ -46,6 +48,7 @@ class ConversationState:
     last_passages: tuple[str, ...] = ()
     last_sources: tuple[str, ...] = ()
     question_kind: str | None = None
+    age_group: str | None = None
 
     @property
     def answered(self) -> bool:

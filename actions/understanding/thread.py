@@ -106,6 +106,7 @@ def remember(
         thread_topics=tuple(topics),
         last_named=tuple(named),
         last_heading=heading,
+        age_group=plan.age_group,
     )
 
 
