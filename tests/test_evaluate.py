@@ -56,7 +56,19 @@ def test_an_admitted_gap_is_not_a_wrong_answer() -> None:
     assert not answered_fully("Sorry, I can only help with questions about mastocytosis.")
 
 
-WRITTEN_BLIND = ("blind", "dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8")
+WRITTEN_BLIND = (
+    "blind",
+    "dev",
+    "dev2",
+    "dev3",
+    "dev4",
+    "dev5",
+    "dev6",
+    "dev7",
+    "dev8",
+    "dev9",
+    "dev10",
+)
 
 
 @pytest.mark.parametrize("name", ANSWER_SETS)
