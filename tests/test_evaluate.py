@@ -108,8 +108,9 @@ def test_a_held_out_sets_failing_turns_are_never_written(monkeypatch, tmp_path) 
     from scripts import eval_answers
 
     @contextlib.contextmanager
-    def fake_stack(log):
-        yield type("Stack", (), {"rest_url": "http://x"})()
+    def fake_stack(log, **env):
+        assert env.get("RASA_AUTH_TOKEN")  # the API is on, for the standalone questions
+        yield type("Stack", (), {"rest_url": "http://x", "ports": {"rasa": 1}})()
 
     turns = [{"user": "q", "must": ["never said"]}]
     monkeypatch.setattr(eval_answers, "running_stack", fake_stack)
@@ -119,7 +120,7 @@ def test_a_held_out_sets_failing_turns_are_never_written(monkeypatch, tmp_path) 
     monkeypatch.setattr(
         eval_answers,
         "converse",
-        lambda url, session, convs: [
+        lambda url, session, convs, trackers: [
             {
                 "conversation": "c",
                 "category": "single",
