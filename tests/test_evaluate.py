@@ -139,3 +139,35 @@ def test_a_held_out_sets_failing_turns_are_never_written(monkeypatch, tmp_path) 
     )
     assert report["held"]["failures"] == [] and report["held"]["held_out"]
     assert report["held"]["turns_passed"] == 0 and report["tuned"]["failures"]
+
+
+def test_the_standalone_question_of_each_turn_is_read_from_the_tracker() -> None:
+    from scripts.eval_answers import TrackerReader
+
+    events = [
+        {"event": "user", "text": "what causes mastocytosis?"},
+        {"event": "slot", "name": "last_question", "value": "what causes mastocytosis?"},
+        {"event": "user", "text": "and in children?"},
+        {
+            "event": "slot",
+            "name": "last_question",
+            "value": "what causes mastocytosis in children?",
+        },
+        {"event": "user", "text": "zzz"},  # not answered: no standalone question of its own
+    ]
+
+    class Session:
+        def get(self, url, params, timeout):
+            assert url.endswith("/conversations/s1/tracker") and params == {"token": "t"}
+            return type(
+                "R",
+                (),
+                {"raise_for_status": lambda self: None, "json": lambda self: {"events": events}},
+            )()
+
+    reader = TrackerReader("http://rasa", "t", Session())
+    assert reader.standalone_questions("s1") == [
+        "what causes mastocytosis?",
+        "what causes mastocytosis in children?",
+        "",
+    ]
