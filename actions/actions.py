@@ -51,8 +51,7 @@ from actions.understanding.scope import (
     is_about_care,
 )
 from actions.understanding.thread import after_answer
-from actions.understanding.turn_kind import split_acknowledgement
-from actions.understanding.unknowable import unknowable_kind
+from actions.understanding.turn_kind import ABOUT_ASSISTANT, split_acknowledgement
 
 logger = logging.getLogger(__name__)
 
@@ -94,6 +93,8 @@ class ActionAnswerQuestion(Action):
         service = get_service()
         if typed:
             thanks = await asyncio.to_thread(split_acknowledgement, question, service.turn_kind)
+            if thanks and not service.reads_as_words(question):
+                thanks = None  # "zzz qqq" is no thanks, whatever the classifier makes of it
             if thanks and not thanks[1]:  # thanks inside a longer message, and no question
                 dispatcher.utter_message(response="utter_you_are_welcome")
                 return []
@@ -218,7 +219,8 @@ class ActionShowTopics(ActionAnswerQuestion):
 
     "give me some examples" or "what are they looking for in it?" after an answer read like a
     request for help to the NLU; when the conversation has an answer to follow up and the
-    message's turn kind continues it, it is answered as a follow-up if that finds an answer.
+    message is not about the assistant itself (its turn kind), it is answered as a follow-up if
+    that finds an answer.
     """
 
     def name(self) -> str:
@@ -229,7 +231,8 @@ class ActionShowTopics(ActionAnswerQuestion):
     ) -> list[dict[str, Any]]:
         text = clean_text(tracker.latest_message.get("text") or "")
         answered = conversation_state(tracker).answered
-        if answered and (await asyncio.to_thread(get_service().turn_kind, text)).continues:
+        kind = await asyncio.to_thread(get_service().turn_kind, text) if answered else None
+        if kind is not None and kind.name != ABOUT_ASSISTANT:
             events = await self.answer_as_follow_up(dispatcher, tracker, domain, answers)
             if events is not None:
                 return events
@@ -260,7 +263,7 @@ class ActionOutOfScope(ActionAnswerQuestion):
         text = clean_text(tracker.latest_message.get("text") or "")
         entities = tracker.latest_message.get("entities") or []
         service = get_service()
-        cannot_know = unknowable_kind(text)
+        cannot_know = await asyncio.to_thread(service.unknowable_kind, text)
         answered = conversation_state(tracker).answered
         continues = answered and (await asyncio.to_thread(service.turn_kind, text)).continues
         scope = decide_scope(

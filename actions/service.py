@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -33,7 +34,10 @@ from actions.settings import Settings, default_model_path, load_settings
 from actions.understanding.focus import ATTRIBUTES, GENERIC, NEVER_MISSING, PEOPLE
 from actions.understanding.planner import QueryPlan
 from actions.understanding.thread import asked_words, asking_sentence
-from actions.understanding.turn_kind import EXAMPLES_FILE, TurnKind, TurnKinds
+from actions.understanding.turn_kind import TurnKind, TurnKinds
+from actions.understanding.turn_kind import examples as turn_kind_examples
+from actions.understanding.unknowable import Unknowable, UnknowableKinds
+from actions.understanding.unknowable import examples as unknowable_examples
 from actions.understanding.words import stem
 
 logger = logging.getLogger(__name__)
@@ -63,11 +67,12 @@ class QuestionAnswerer:
         self.forms: FormNames | None = None
         self.things: dict[str, FormNames] = {}
         self.definitions: Definitions | None = None
+        model = (self.embedder.embed, self.embedder.fingerprint)
         self.turn_kinds = TurnKinds(
-            settings.nlu_dir / EXAMPLES_FILE,
-            settings.turn_kinds_dir,
-            self.embedder.embed,
-            self.embedder.fingerprint,
+            turn_kind_examples(settings.nlu_dir), settings.classifiers_dir, *model
+        )
+        self.unknowable = UnknowableKinds(
+            unknowable_examples(settings.nlu_dir), settings.classifiers_dir, *model
         )
         self._rows: dict[str, int] = {}
         self._lock = threading.Lock()
@@ -100,6 +105,7 @@ class QuestionAnswerer:
             )
             self.retriever = HybridRetriever(self.index)
             self.turn_kinds.warm_up()
+            self.unknowable.warm_up()
             logger.info(
                 "knowledge index %s %s: %d chunks in %.1f s",
                 self.index.key,
@@ -155,6 +161,18 @@ class QuestionAnswerer:
         self.warm_up()
         return self.turn_kinds.read(text)
 
+    def reads_as_words(self, text: str) -> bool:
+        """True if most words of `text` are English or the knowledge's ("still zzz" is not)."""
+        self.warm_up()
+        assert self.vocabulary is not None
+        words = re.findall(r"[A-Za-z]{2,}", text)
+        return sum(self.vocabulary.knows(word) for word in words) * 2 > len(words)
+
+    def unknowable_kind(self, text: str) -> Unknowable | None:
+        """The unknowable fact `text` asks for, if any (actions/understanding/unknowable.py)."""
+        self.warm_up()
+        return self.unknowable.kind(text)
+
     def sentences_of(self, hit: Hit) -> tuple[list[str], np.ndarray]:
         """A retrieved chunk's sentences and their embeddings, computed at index build."""
         assert self.index is not None
@@ -204,6 +222,7 @@ class QuestionAnswerer:
             generic=NEVER_MISSING,
             unaddressed=self._unaddressed(plan, wanted, chosen),
             examples=" ".join(q for hit in passage_hits(hits) for q in hit.chunk.questions),
+            cannot_know=self.unknowable.match(plan.question),
         )
         answer = compose_answer(chosen, assessment, plan.subject or "", hits)
         return replace(answer, query=query, referent=referent, names=self._names(plan, chosen))

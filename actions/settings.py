@@ -34,10 +34,11 @@ class Settings:
     nlu_dir: Path = field(
         default_factory=lambda: Path(os.environ.get("NLU_DIR", PROJECT_ROOT / "nlu_data"))
     )
-    # The turn-kind classifier, trained from nlu_data/turn_kinds.yml, by the examples' hash.
-    turn_kinds_dir: Path = field(
+    # The classifiers trained from examples in nlu_data (turn kinds, unknowable kinds), cached
+    # by the examples' and the embedding model's hash.
+    classifiers_dir: Path = field(
         default_factory=lambda: Path(
-            os.environ.get("TURN_KINDS_DIR", PROJECT_ROOT / "build" / "turn_kinds")
+            os.environ.get("CLASSIFIERS_DIR", PROJECT_ROOT / "build" / "classifiers")
         )
     )
     model_path: str = field(default_factory=lambda: os.environ.get("EMBEDDING_MODEL_PATH", ""))

@@ -100,12 +100,11 @@ def markdown(report: dict[str, Any], answer_sets: dict[str, Path]) -> str:
     if "cross_validation_5_fold" in nlu:
         lines += ["", "![per-intent F1](eval-intent-f1.png)", ""]
         lines += [f"Confusion matrix: {nlu['confusion_matrix_png'].removeprefix('reports/')}", ""]
-    if "turn_kinds" in report:
-        t = report["turn_kinds"]
+    for name, t in report.get("classifiers", {}).items():
         lines += [
-            "## Turn kinds",
+            f"## Classifier: {name.replace('_', ' ')}",
             "",
-            f"{t['examples']} examples (nlu_data/turn_kinds.yml), {t['folds']}-fold "
+            f"{t['examples']} examples ({t['file']}), {t['folds']}-fold "
             f"cross-validation: macro-F1 {t['macro_f1']:.3f}, accuracy {t['accuracy']:.3f}.",
             "",
             "| kind | F1 | examples |",
@@ -191,9 +190,8 @@ def summary(report: dict[str, Any]) -> str:
         lines.append(
             f"  NLU {label:24} intent macro-F1 {row['intent_macro_f1']:.3f}  entity F1 {entity:.3f}"
         )
-    if "turn_kinds" in report:
-        t = report["turn_kinds"]
-        examples = f"turn kinds ({t['examples']} examples)"
+    for name, t in report.get("classifiers", {}).items():
+        examples = f"{name.replace('_', ' ')} ({t['examples']})"
         lines.append(f"  {examples:28} {t['folds']}-fold macro-F1 {t['macro_f1']:.3f}")
     r = report.get("retrieval") or {"baselines": {}}
     lines += (

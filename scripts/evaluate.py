@@ -32,8 +32,8 @@ from typing import Any
 from tqdm import tqdm
 
 from scripts.eval_answers import answers_stage
+from scripts.eval_classifiers import classifiers_stage
 from scripts.eval_report import markdown, plots, summary
-from scripts.eval_turn_kinds import turn_kinds_stage
 from scripts.stack import PROJECT_ROOT
 from scripts.summarise_nlu import summarise
 
@@ -140,7 +140,7 @@ def main() -> None:
     parser.add_argument("--skip-cv", action="store_true", help="reuse the last cross-validation")
     parser.add_argument(
         "--only",
-        choices=("nlu", "turn_kinds", "retrieval", "stories", "answers"),
+        choices=("nlu", "classifiers", "retrieval", "stories", "answers"),
         action="append",
         help="run only these stages (repeatable); the report then holds only them",
     )
@@ -149,7 +149,7 @@ def main() -> None:
     report: dict[str, Any] = {"when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
     stages = [
         ("nlu", "NLU cross-validation and held-out set", lambda: nlu_stage(args.skip_cv)),
-        ("turn_kinds", "turn-kind cross-validation", turn_kinds_stage),
+        ("classifiers", "classifiers' cross-validation", classifiers_stage),
         ("retrieval", "retrieval benchmark", retrieval_stage),
         ("stories", "test stories", stories_stage),
         ("answers", "answers over REST", lambda: answers_stage(ANSWER_SETS, ANSWERS_LOG, HELD_OUT)),

@@ -17,7 +17,9 @@ import requests
 
 from actions.knowledge_base.embedding import TextEmbedder
 from actions.settings import default_model_path, load_settings
-from actions.understanding.turn_kind import EXAMPLES_FILE, TurnKinds
+from actions.understanding.turn_kind import TurnKinds, examples
+from actions.understanding.unknowable import Unknowable, UnknowableKinds
+from actions.understanding.unknowable import examples as unknowable_examples
 from actions.understanding.words import tokenize
 from scripts.stack import RunningStack, running_stack
 
@@ -140,11 +142,35 @@ def _turn_kinds() -> TurnKinds:
     settings = load_settings()
     embedder = TextEmbedder(default_model_path())
     return TurnKinds(
-        settings.nlu_dir / EXAMPLES_FILE,
-        settings.turn_kinds_dir,
+        examples(settings.nlu_dir), settings.classifiers_dir, embedder.embed, embedder.fingerprint
+    )
+
+
+@functools.cache
+def _unknowable_kinds() -> UnknowableKinds:
+    settings = load_settings()
+    embedder = TextEmbedder(default_model_path())
+    return UnknowableKinds(
+        unknowable_examples(settings.nlu_dir),
+        settings.classifiers_dir,
         embedder.embed,
         embedder.fingerprint,
     )
+
+
+def unknowable_of(text: str) -> Unknowable | None:
+    """The unknowable kind production reads for `text`, from its examples' classifier."""
+    return _unknowable_kinds().kind(text)
+
+
+def real_classifiers() -> tuple[TurnKinds, UnknowableKinds]:
+    """The turn-kind and unknowable-kind classifiers on the real embedding model."""
+    return _turn_kinds(), _unknowable_kinds()
+
+
+def unknowable_match(text: str) -> tuple[Unknowable, str] | None:
+    """The unknowable kind and the clause that asks it, as production reads them."""
+    return _unknowable_kinds().match(text)
 
 
 def kind_of(text: str) -> str:

@@ -25,6 +25,7 @@ from actions.settings import load_settings
 from actions.understanding.planner import expand_entities
 from actions.understanding.sanitize import MAX_MESSAGE_CHARS
 from actions.understanding.state import STATE_SLOTS, ConversationState
+from tests.conftest import real_classifiers
 
 
 def tracker_for(
@@ -59,6 +60,8 @@ def fake_service(
 ) -> QuestionAnswerer:
     settings = replace(load_settings(), knowledge_dir=knowledge_dir, index_dir=tmp_path / "index")
     service = QuestionAnswerer(settings, embedder=fake_embedder)
+    # the classifiers production reads messages with (the real embedding model)
+    service.turn_kinds, service.unknowable = real_classifiers()
     monkeypatch.setattr(actions_module, "get_service", lambda: service)
     return service
 

@@ -173,7 +173,9 @@ def test_a_follow_up_about_the_subject_is_not_the_subjects_definition_again(serv
 )
 def test_the_person_asked_about_is_never_the_missing_part(service, text) -> None:
     (answer,) = converse(service, [(text, [], "ask_symptoms")])
-    assert answer.missing == ""
+    # "will it fade?" about a stepson may be read as a prediction about him: that kind, never
+    # the person, is then what is missing
+    assert answer.missing in ("", "prediction")
 
 
 def test_a_clear_standalone_question_is_not_also_read_with_the_thread(service, monkeypatch) -> None:

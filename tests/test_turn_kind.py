@@ -6,15 +6,16 @@ import numpy as np
 import pytest
 
 from actions.settings import load_settings
-from actions.understanding.turn_kind import KINDS, load_examples
-from scripts.eval_turn_kinds import cross_validate
+from actions.understanding.example_classifier import ExampleFile
+from actions.understanding.turn_kind import KINDS, examples
+from scripts.eval_classifiers import cross_validate
 from tests.conftest import kind_of
 
-EXAMPLES = load_settings().nlu_dir / "turn_kinds.yml"
+EXAMPLES = examples(load_settings().nlu_dir)
 
 
 def test_every_kind_has_examples_and_none_repeats() -> None:
-    pairs = load_examples(EXAMPLES)
+    pairs = EXAMPLES.load()
     assert {kind for _, kind in pairs} == set(KINDS)
     texts = [text.lower() for text, _ in pairs]
     assert len(texts) == len(set(texts))
@@ -24,7 +25,7 @@ def test_an_unknown_kind_is_an_error(tmp_path: Path) -> None:
     path = tmp_path / "kinds.yml"
     path.write_text("turn_kinds:\n- kind: chit_chat\n  examples: |\n    - hi\n")
     with pytest.raises(ValueError, match="chit_chat"):
-        load_examples(path)
+        ExampleFile(path, "turn_kinds", KINDS).load()
 
 
 @pytest.mark.parametrize(
@@ -39,7 +40,7 @@ def test_an_unknown_kind_is_an_error(tmp_path: Path) -> None:
     ],
 )
 def test_the_classifier_reads_unseen_messages(message: str, kind: str) -> None:
-    assert message.lower() not in {text.lower() for text, _ in load_examples(EXAMPLES)}
+    assert message.lower() not in {text.lower() for text, _ in EXAMPLES.load()}
     assert kind_of(message) == kind
 
 

@@ -26,7 +26,7 @@ from pathlib import Path
 from actions.answering.claims import claimed_symptom, uncovered
 from actions.knowledge_base.documents import Chunk
 from actions.understanding.focus import expected_fact, has_expected_fact, proper_nouns
-from actions.understanding.unknowable import Unknowable, unknowable_match
+from actions.understanding.unknowable import Unknowable
 from actions.understanding.words import STOPWORDS, TOKEN, stem, tokenize
 
 ANSWERED, PARTIAL, ABSTAINED = "answered", "partial", "abstained"
@@ -86,7 +86,11 @@ class Vocabulary:
         passages = (t for c in chunks for t in (c.text, c.heading, c.title))
         prose = [word for text in passages for word in TOKEN.findall(text.lower())]
         for path in sorted(nlu_dir.glob("*.yml")) if nlu_dir.is_dir() else []:
-            texts.append(MARKUP.sub(" ", path.read_text("utf-8")))
+            text = path.read_text("utf-8")
+            # Rasa's own training data only: the classifiers' examples (turn and unknowable
+            # kinds) name things on purpose that the knowledge does not cover ("kratom").
+            if re.search(r"^nlu:", text, re.MULTILINE):
+                texts.append(MARKUP.sub(" ", text))
         words = [word for text in texts for word in TOKEN.findall(text.lower())]
         everyday: list[str] = []
         if wordpiece_vocab is not None and wordpiece_vocab.exists():
@@ -251,6 +255,7 @@ def assess(
     generic: Iterable[str] = (),
     unaddressed: Iterable[str] = (),
     examples: str = "",
+    cannot_know: tuple[Unknowable, str] | None = None,
 ) -> Assessment:
     """Decide answered / partial / abstained for one message.
 
@@ -267,8 +272,9 @@ def assess(
             ("mortgage" in "does mastocytosis affect getting a mortgage?").
         examples: the example questions of the passages, whose everyday words ("tummy") count
             as the passages' own when a symptom the question names is looked for in them.
+        cannot_know: the unknowable kind the message asks for and the clause that asks it
+            (actions/understanding/unknowable.py), if any.
     """
-    cannot_know = unknowable_match(message)
     if best_similarity < threshold:
         # "is dr patel any good?" finds nothing close, and is still a question no one can answer
         return Assessment(ABSTAINED, unknowable=cannot_know[0] if cannot_know else None)

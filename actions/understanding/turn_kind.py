@@ -3,57 +3,56 @@
 Read without the conversation, one message is one of:
 
 - `new_question`: it stands on its own ("what causes mastocytosis?");
+- `about_assistant`: a greeting, or a question about the assistant ("what can you help with?");
 - `follow_up`: it leans on the last turn ("does it hurt?", "side effects?", "besides the rash?");
 - `same_question_about`: the last question again, about something else ("and in children?");
 - `about_person`: a new topic about someone already talked about ("can she still go swimming?");
 - `acknowledgement`: thanks or agreement, no question ("brilliant, that's what I needed").
 
 The planner (actions/understanding/planner.py) reads the kind with the NLU's entities to decide
-whether a message continues the thread. The classifier is the project's `TextClassifier` (the
-sentence embedding plus word and character n-grams), trained on the examples the first time the
-service needs it and kept under build/ by the examples' hash, so a changed file retrains it.
-`make eval` reports its cross-validated macro-F1 (scripts/eval_turn_kinds.py).
+whether a message continues the thread. The classifier is an `ExampleClassifier`
+(actions/understanding/example_classifier.py); `make eval` reports its cross-validated macro-F1
+(scripts/eval_classifiers.py).
 """
 
 from __future__ import annotations
 
-import hashlib
-import logging
 import re
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import yaml
 
-from actions.understanding.text_classifier import ClassifierConfig, TextClassifier
-
-logger = logging.getLogger(__name__)
+from actions.understanding.example_classifier import ExampleClassifier, ExampleFile, Reading
 
 NEW_QUESTION = "new_question"
 FOLLOW_UP = "follow_up"
 SAME_QUESTION_ABOUT = "same_question_about"
 ABOUT_PERSON = "about_person"
 ACKNOWLEDGEMENT = "acknowledgement"
-KINDS = (NEW_QUESTION, FOLLOW_UP, SAME_QUESTION_ABOUT, ABOUT_PERSON, ACKNOWLEDGEMENT)
+ABOUT_ASSISTANT = "about_assistant"
+KINDS = (
+    NEW_QUESTION,
+    ABOUT_ASSISTANT,
+    FOLLOW_UP,
+    SAME_QUESTION_ABOUT,
+    ABOUT_PERSON,
+    ACKNOWLEDGEMENT,
+)
 # Kinds that read the message against the thread.
 CONTINUES = frozenset({FOLLOW_UP, SAME_QUESTION_ABOUT, ABOUT_PERSON})
-
 EXAMPLES_FILE = "turn_kinds.yml"
-# The intent classifier's settings (config.yml): balanced, so that no kind wins by its size.
-CONFIG = ClassifierConfig(C=30.0, embedding_weight=2.0, class_weight="balanced")
 
-Embed = Callable[[list[str]], np.ndarray]
+
+def examples(nlu_dir: Path) -> ExampleFile:
+    """The turn kinds' examples in `nlu_dir`."""
+    return ExampleFile(nlu_dir / EXAMPLES_FILE, "turn_kinds", KINDS)
 
 
 @dataclass(frozen=True)
-class TurnKind:
-    """A message's kind and the classifier's probability for it."""
-
-    name: str
-    confidence: float
+class TurnKind(Reading):
+    """A message's turn kind and the classifier's probability for it."""
 
     @property
     def continues(self) -> bool:
@@ -61,64 +60,12 @@ class TurnKind:
         return self.name in CONTINUES
 
 
-def load_examples(path: Path) -> list[tuple[str, str]]:
-    """(example, kind) pairs from a turn-kinds file; a kind not in KINDS is an error."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    pairs = []
-    for block in data.get("turn_kinds") or []:
-        kind = block.get("kind")
-        if kind not in KINDS:
-            raise ValueError(f"{path}: unknown turn kind {kind!r}")
-        for line in str(block.get("examples") or "").splitlines():
-            text = line.strip().removeprefix("- ").strip()
-            if text:
-                pairs.append((text, kind))
-    return pairs
-
-
-def fit(pairs: list[tuple[str, str]], embed: Embed) -> TextClassifier:
-    """A classifier trained on `pairs` with `embed`'s sentence embeddings."""
-    texts = [text for text, _ in pairs]
-    return TextClassifier(CONFIG).fit(texts, embed(texts), [kind for _, kind in pairs])
-
-
-class TurnKinds:
-    """Reads a message's kind; trained from `examples` on first use, cached in `cache_dir`.
-
-    `embed` gives sentence embeddings; `model` names the model that makes them (the cache is
-    kept per examples file and model, so a test's fake embedder never shares it).
-    """
-
-    def __init__(self, examples: Path, cache_dir: Path, embed: Embed, model: str) -> None:
-        self.examples = examples
-        self.cache_dir = cache_dir
-        self.embed = embed
-        self.model = model
-        self._classifier: TextClassifier | None = None
-        self._lock = threading.Lock()
-
-    def warm_up(self) -> None:
-        with self._lock:
-            if self._classifier is not None:
-                return
-            content = self.examples.read_bytes() + self.model.encode()
-            digest = hashlib.sha256(content).hexdigest()[:16]
-            folder = self.cache_dir / digest
-            if folder.exists():
-                self._classifier = TextClassifier.load(folder)
-                return
-            self._classifier = fit(load_examples(self.examples), self.embed)
-            self._classifier.save(folder)
-            logger.info("turn-kind classifier trained from %s", self.examples.name)
+class TurnKinds(ExampleClassifier):
+    """The turn-kind classifier: `read` gives a `TurnKind`."""
 
     def read(self, text: str, embedding: np.ndarray | None = None) -> TurnKind:
-        """The kind of `text`; `embedding` is its sentence embedding if already computed."""
-        self.warm_up()
-        assert self._classifier is not None
-        vector = self.embed([text]) if embedding is None else embedding.reshape(1, -1)
-        probabilities = self._classifier.predict_proba([text], vector)[0]
-        best = int(np.argmax(probabilities))
-        return TurnKind(self._classifier.classes[best], float(probabilities[best]))
+        reading = super().read(text, embedding)
+        return TurnKind(reading.name, reading.confidence)
 
 
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+")

@@ -1,26 +1,34 @@
-"""Cross-validate the turn-kind classifier on its examples (nlu_data/turn_kinds.yml).
+"""Cross-validate the classifiers trained from examples in nlu_data (turn and unknowable kinds).
 
-Usage: python -m scripts.eval_turn_kinds   (also a stage of `make eval`)
+Usage: python -m scripts.eval_classifiers   (also a stage of `make eval`)
 
 Stratified 5-fold cross-validation of the same `fit` the service trains with
-(actions/understanding/turn_kind.py): macro-F1, accuracy and per-kind F1, written to
-reports/turn_kinds.json.
+(actions/understanding/example_classifier.py): macro-F1, accuracy and per-kind F1 of each,
+written to reports/classifiers.json.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from actions.knowledge_base.embedding import TextEmbedder
 from actions.settings import PROJECT_ROOT, default_model_path, load_settings
-from actions.understanding.turn_kind import EXAMPLES_FILE, fit, load_examples
+from actions.understanding import turn_kind, unknowable
+from actions.understanding.example_classifier import ExampleFile, fit
 
 FOLDS = 5
 SEED = 0
-REPORT = PROJECT_ROOT / "reports" / "turn_kinds.json"
+REPORT = PROJECT_ROOT / "reports" / "classifiers.json"
+# Each classifier's examples, by name, from the NLU data folder.
+CLASSIFIERS: dict[str, Callable[[Path], ExampleFile]] = {
+    "turn_kinds": turn_kind.examples,
+    "unknowable_kinds": unknowable.examples,
+}
 
 
 def cross_validate(pairs: list[tuple[str, str]], embeddings: np.ndarray) -> dict[str, Any]:
@@ -42,7 +50,6 @@ def cross_validate(pairs: list[tuple[str, str]], embeddings: np.ndarray) -> dict
         probabilities = classifier.predict_proba([texts[i] for i in test], embeddings[test])
         predicted[test] = np.array(classifier.classes)[probabilities.argmax(axis=1)]
     scores = classification_report(labels, predicted, output_dict=True, zero_division=0)
-    kinds = sorted(set(labels))
     return {
         "examples": len(pairs),
         "folds": FOLDS,
@@ -53,29 +60,34 @@ def cross_validate(pairs: list[tuple[str, str]], embeddings: np.ndarray) -> dict
                 "f1": round(scores[kind]["f1-score"], 4),
                 "examples": int(scores[kind]["support"]),
             }
-            for kind in kinds
+            for kind in sorted(set(labels))
         },
     }
 
 
-def turn_kinds_stage() -> dict[str, Any]:
+def classifiers_stage() -> dict[str, Any]:
     """The cross-validation of `make eval`, on the real sentence embeddings."""
-    pairs = load_examples(load_settings().nlu_dir / EXAMPLES_FILE)
+    nlu_dir = load_settings().nlu_dir
     embedder = TextEmbedder(default_model_path())
-    report = cross_validate(pairs, embedder.embed([text for text, _ in pairs]))
+    report = {}
+    for name, examples in CLASSIFIERS.items():
+        example_file = examples(nlu_dir)
+        pairs = example_file.load()
+        scores = cross_validate(pairs, embedder.embed([text for text, _ in pairs]))
+        report[name] = {"file": f"nlu_data/{example_file.path.name}", **scores}
     REPORT.parent.mkdir(exist_ok=True)
     REPORT.write_text(json.dumps(report, indent=2) + "\n")
     return report
 
 
 def main() -> None:
-    report = turn_kinds_stage()
-    print(
-        f"turn kinds: {report['examples']} examples, {FOLDS}-fold macro-F1 "
-        f"{report['macro_f1']:.3f}, accuracy {report['accuracy']:.3f}"
-    )
-    for kind, row in report["per_kind"].items():
-        print(f"  {kind:20} F1 {row['f1']:.3f}  ({row['examples']} examples)")
+    for name, row in classifiers_stage().items():
+        print(
+            f"{name}: {row['examples']} examples, {FOLDS}-fold macro-F1 {row['macro_f1']:.3f}, "
+            f"accuracy {row['accuracy']:.3f}"
+        )
+        for kind, scores in row["per_kind"].items():
+            print(f"  {kind:20} F1 {scores['f1']:.3f}  ({scores['examples']} examples)")
 
 
 if __name__ == "__main__":
