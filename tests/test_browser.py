@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -26,21 +27,31 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 TIMEOUT_MS = 30_000
+DESKTOP = {"width": 1200, "height": 860}
 
 
-@pytest.fixture(scope="module")
-def page(stack: Stack) -> Iterator:
+@contextmanager
+def chromium() -> Iterator:
+    """Debian's headless Chromium under Playwright; closed on leaving."""
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
         pytest.fail("chromium is not installed: run `make browser`")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1200, "height": 860})
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture(scope="module")
+def page(stack: Stack) -> Iterator:
+    with chromium() as browser:
+        page = browser.new_page(viewport=DESKTOP)
         page.set_default_timeout(TIMEOUT_MS)
         page.goto(stack.web)
         yield page
-        browser.close()
 
 
 def send(page, text: str) -> None:
