@@ -8,6 +8,7 @@ import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 
@@ -160,5 +161,32 @@ def test_markup_in_an_answer_from_the_knowledge_base_stays_inert(page) -> None:
         # Markdown still works: bold text and the source link.
         assert bold.evaluate("e => e.tagName") == "STRONG"
         assert tampered.locator(".rw-response a[href='https://rarediseases.org/']").count() >= 1
+    finally:
+        context.close()
+
+
+def test_the_page_loads_nothing_from_elsewhere(page) -> None:
+    """No CDN, no web font: every request the browser sends goes to this machine.
+
+    The page's Content-Security-Policy stops the widget's Google Fonts @import in the browser
+    (a request that fails with "csp" never left it).
+    """
+    context = page.context.browser.new_context()
+    fresh = context.new_page()
+    sent: list[str] = []
+
+    def unsend_if_blocked(request) -> None:
+        if request.failure == "csp":
+            sent.remove(request.url)
+
+    fresh.on("request", lambda request: sent.append(request.url))
+    fresh.on("requestfailed", unsend_if_blocked)
+    try:
+        fresh.set_default_timeout(TIMEOUT_MS)
+        fresh.goto(page.url)
+        open_chat(fresh)
+        send(fresh, "What causes mastocytosis?")
+        fresh.wait_for_selector(".rw-response >> text=KIT")
+        assert {urlparse(url).hostname for url in sent} == {"127.0.0.1"}
     finally:
         context.close()
