@@ -76,11 +76,12 @@ $(INDEX_STAMP): $(VENV)/.installed $(wildcard knowledge/*.md knowledge/shared/*.
 
 index: $(INDEX_STAMP) ## Build the knowledge index if knowledge/ changed
 
+# --include=dev: axe-core, which the browser test injects, even where NODE_ENV=production.
 $(WEB_STAMP): web/package.json web/package-lock.json
-	npm ci --prefix web --no-audit --no-fund --loglevel=error
+	npm ci --prefix web --include=dev --no-audit --no-fund --loglevel=error
 	touch $@
 
-web: $(WEB_STAMP) ## Install the chat widget (rasa-webchat) from npm
+web: $(WEB_STAMP) ## Install the chat widget (rasa-webchat) and axe-core from npm
 
 browser: ## Install Debian's chromium for the browser test (as root, with apt)
 	@command -v chromium >/dev/null || { apt-get update -qq && \

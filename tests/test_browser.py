@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 
@@ -26,21 +28,31 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 TIMEOUT_MS = 30_000
+DESKTOP = {"width": 1200, "height": 860}
 
 
-@pytest.fixture(scope="module")
-def page(stack: Stack) -> Iterator:
+@contextmanager
+def chromium() -> Iterator:
+    """Debian's headless Chromium under Playwright; closed on leaving."""
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
         pytest.fail("chromium is not installed: run `make browser`")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1200, "height": 860})
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture(scope="module")
+def page(stack: Stack) -> Iterator:
+    with chromium() as browser:
+        page = browser.new_page(viewport=DESKTOP)
         page.set_default_timeout(TIMEOUT_MS)
         page.goto(stack.web)
         yield page
-        browser.close()
 
 
 def send(page, text: str) -> None:
@@ -149,5 +161,32 @@ def test_markup_in_an_answer_from_the_knowledge_base_stays_inert(page) -> None:
         # Markdown still works: bold text and the source link.
         assert bold.evaluate("e => e.tagName") == "STRONG"
         assert tampered.locator(".rw-response a[href='https://rarediseases.org/']").count() >= 1
+    finally:
+        context.close()
+
+
+def test_the_page_loads_nothing_from_elsewhere(page) -> None:
+    """No CDN, no web font: every request the browser sends goes to this machine.
+
+    The page's Content-Security-Policy stops the widget's Google Fonts @import in the browser
+    (a request that fails with "csp" never left it).
+    """
+    context = page.context.browser.new_context()
+    fresh = context.new_page()
+    sent: list[str] = []
+
+    def unsend_if_blocked(request) -> None:
+        if request.failure == "csp":
+            sent.remove(request.url)
+
+    fresh.on("request", lambda request: sent.append(request.url))
+    fresh.on("requestfailed", unsend_if_blocked)
+    try:
+        fresh.set_default_timeout(TIMEOUT_MS)
+        fresh.goto(page.url)
+        open_chat(fresh)
+        send(fresh, "What causes mastocytosis?")
+        fresh.wait_for_selector(".rw-response >> text=KIT")
+        assert {urlparse(url).hostname for url in sent} == {"127.0.0.1"}
     finally:
         context.close()

@@ -90,7 +90,8 @@ def port() -> Iterator[int]:
 
 
 def test_allow_listed_paths_answer_get_and_head_alike(port: int) -> None:
-    assert {"chat.js", "page.css"} <= set(STATIC_FILES)  # what index.html loads
+    # What index.html loads.
+    assert {"a11y.js", "chat.css", "chat.js", "page.css"} <= set(STATIC_FILES)
     kinds = {
         "/": "text/html",
         "/config.js": "text/javascript",
