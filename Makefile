@@ -91,13 +91,18 @@ setup: venv train index web ## Everything run and test need
 build/credentials.yml: bot/credentials.yml bot/telegram_credentials.py $(VENV)/.installed
 	$(PY) -m bot.telegram_credentials $< $@
 
+# What `make run`'s first screen tells a newcomer to ask, once everything is ready.
+TRY_QUESTIONS := --try 'What causes mastocytosis?' --try 'Is it inherited?'
+
+# Quiet: each service's start, URL and readiness, and warnings; LOG_LEVEL=debug shows everything.
 run: setup $(CREDENTIALS) ## Start the action server, Rasa (REST + socket.io) and the chat page; Ctrl-C stops all
-	$(PY) -m scripts.preflight
-	mkdir -p "$(dir $(TRACKER_DB))"
-	$(PY) -m scripts.run_stack \
+	@$(PY) -m scripts.preflight
+	@mkdir -p "$(dir $(TRACKER_DB))"
+	@$(PY) -m scripts.run_stack \
 	  --service actions 'http://127.0.0.1:$(ACTIONS_PORT)/health' '$(RUN_ACTIONS)' \
 	  --service rasa 'http://127.0.0.1:$(RASA_PORT)/' '$(RUN_RASA)' \
-	  --service web 'http://127.0.0.1:$(WEB_PORT)/' '$(PY) -m scripts.serve_web --port $(WEB_PORT)'
+	  --service web 'http://127.0.0.1:$(WEB_PORT)/' '$(PY) -m scripts.serve_web --port $(WEB_PORT)' \
+	  --open 'http://localhost:$(WEB_PORT)/' $(TRY_QUESTIONS)
 
 lint: venv ## ruff lint and format check
 	$(BIN)/ruff check actions bot scripts tests
