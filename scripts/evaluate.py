@@ -67,7 +67,7 @@ ANSWER_SETS = {
 MODEL = PROJECT_ROOT / "models" / "mastobot.tar.gz"
 RASA = str(Path(sys.executable).with_name("rasa"))
 CV = ("--cross-validation", "--folds", "5", "--out")
-HELD_OUT = "tests/test_nlu.yml"
+NLU_TEST = "tests/test_nlu.yml"  # held-out NLU examples, never trained on
 STORIES = "tests/test_stories.yml"
 ENDPOINTS = ("--endpoints", "bot/endpoints.yml", "--out")
 ANSWERS_LOG = LOGS / "answers-stack.log"
@@ -92,7 +92,7 @@ def nlu_stage(skip_cv: bool) -> dict[str, Any]:
         )
     run_logged(
         "nlu-held-out",
-        [RASA, "test", "nlu", "--model", str(MODEL), "--nlu", HELD_OUT, "--out", str(held_out_dir)],
+        [RASA, "test", "nlu", "--model", str(MODEL), "--nlu", NLU_TEST, "--out", str(held_out_dir)],
     )
     result = {"held_out": summarise(held_out_dir)}
     if (cv_dir / "intent_report.json").exists():

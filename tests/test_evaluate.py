@@ -126,3 +126,18 @@ def test_a_held_out_sets_failing_turns_are_never_written(monkeypatch, tmp_path) 
     )
     assert report["held"]["failures"] == [] and report["held"]["held_out"]
     assert report["held"]["turns_passed"] == 0 and report["tuned"]["failures"]
+
+
+def test_make_eval_tells_the_answers_stage_which_sets_are_held_out(monkeypatch, tmp_path) -> None:
+    from scripts import evaluate
+
+    received = []
+    monkeypatch.setattr(
+        evaluate, "answers_stage", lambda sets, log, held_out: received.append(held_out) or {}
+    )
+    monkeypatch.setattr(evaluate, "PROJECT_ROOT", tmp_path)
+    monkeypatch.setattr(evaluate, "REPORTS", tmp_path / "reports")
+    monkeypatch.setattr("sys.argv", ["evaluate", "--only", "answers"])
+    evaluate.main()
+    assert received == [frozenset({"blind", "dev5", "dev8"})]
+    assert received[0] <= set(evaluate.ANSWER_SETS)
