@@ -31,7 +31,7 @@ export ACTION_ENDPOINT_URL ?= http://127.0.0.1:$(ACTIONS_PORT)/webhook
 export TRACKER_DB ?= $(CURDIR)/var/conversations.db
 
 # Telegram (bot/telegram.py) is on only when TELEGRAM_ACCESS_TOKEN is set: Rasa then reads
-# build/credentials.yml, which is bot/credentials.yml plus the Telegram block (README, Telegram).
+# build/credentials.yml, which is bot/credentials.yml plus the Telegram block (docs/telegram.md).
 export TELEGRAM_API_URL ?= https://api.telegram.org
 CREDENTIALS := $(if $(strip $(TELEGRAM_ACCESS_TOKEN)),build/credentials.yml,bot/credentials.yml)
 
@@ -53,7 +53,7 @@ help: ## List the targets
 $(VENV)/.installed: requirements/lock.txt requirements/rasa.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --no-deps -r requirements/lock.txt
-	# Rasa 3.6 declares Python <3.11 but runs on 3.11 (see README); only it skips that check.
+	# Rasa 3.6 declares Python <3.11 but runs on 3.11 (docs/operating.md); only it skips that check.
 	$(BIN)/pip install --quiet --no-deps --ignore-requires-python -r requirements/rasa.txt
 	touch $@
 
@@ -92,13 +92,18 @@ setup: venv train index web ## Everything run and test need
 build/credentials.yml: bot/credentials.yml bot/telegram_credentials.py $(VENV)/.installed
 	$(PY) -m bot.telegram_credentials $< $@
 
+# What `make run`'s first screen tells a newcomer to ask, once everything is ready.
+TRY_QUESTIONS := --try 'What causes mastocytosis?' --try 'Is it inherited?'
+
+# Quiet: each service's start, URL and readiness, and warnings; LOG_LEVEL=debug shows everything.
 run: setup $(CREDENTIALS) ## Start the action server, Rasa (REST + socket.io) and the chat page; Ctrl-C stops all
-	$(PY) -m scripts.preflight
-	mkdir -p "$(dir $(TRACKER_DB))"
-	$(PY) -m scripts.run_stack \
+	@$(PY) -m scripts.preflight
+	@mkdir -p "$(dir $(TRACKER_DB))"
+	@$(PY) -m scripts.run_stack \
 	  --service actions 'http://127.0.0.1:$(ACTIONS_PORT)/health' '$(RUN_ACTIONS)' \
 	  --service rasa 'http://127.0.0.1:$(RASA_PORT)/' '$(RUN_RASA)' \
-	  --service web 'http://127.0.0.1:$(WEB_PORT)/' '$(PY) -m scripts.serve_web --port $(WEB_PORT)'
+	  --service web 'http://127.0.0.1:$(WEB_PORT)/' '$(PY) -m scripts.serve_web --port $(WEB_PORT)' \
+	  --open 'http://localhost:$(WEB_PORT)/' $(TRY_QUESTIONS)
 
 lint: venv ## ruff lint and format check
 	$(BIN)/ruff check actions bot scripts tests
@@ -142,7 +147,7 @@ bench: setup ## Question/greeting cost, long conversations, start-up, build, mem
 
 .PHONY: test-scale
 # Installs postgresql and redis-server with apt-get if missing (root only; skipped, saying so,
-# where that cannot be done); README "Deploying beyond one machine".
+# where that cannot be done); docs/deploying.md.
 test-scale: setup ## 2 Rasa + 2 action servers on PostgreSQL + Redis: 20 chats, one replica killed
 	$(PY) -m scripts.scale_test
 

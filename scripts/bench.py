@@ -1,7 +1,8 @@
 """Benchmark: how fast the assistant answers, starts, trains and builds its index, and its memory.
 
 Usage: python -m scripts.bench [--skip-build]  (or `make bench`; about 5 minutes). Writes
-reports/bench.json and reports/bench.md and prints the table. Measured in one run on one machine:
+reports/bench.json and reports/bench.md, prints the table, and writes docs/benchmarks.md from the
+same report (scripts/report_docs.py). Measured in one run on one machine:
 
 - training time (`rasa train --force` into a scratch folder) and index build time (into a
   scratch folder); the project's own model and index are not touched;
@@ -53,7 +54,7 @@ REPORT_MD = PROJECT_ROOT / "reports" / "bench.md"
 STACK_LOG = PROJECT_ROOT / "reports" / "bench-stack.log"
 CONCURRENCY = (1, 4, 8, 16)
 ROUNDS = 3  # batches of greetings and of questions, in turn, at each concurrency
-# The targets the ratios are read against (README, Speed): a question should cost little more
+# The targets the ratios are read against (docs/benchmarks.md): a question should cost little more
 # than a greeting, and a long conversation's turn little more than its first.
 RATIO_LEVELS = {"throughput": 8, "median_latency": 1}
 MEMORY_FIELDS = {"peak": "VmHWM", "steady": "VmRSS"}
@@ -208,14 +209,23 @@ def bench(skip_build: bool) -> dict[str, Any]:
     return report
 
 
+def machine_line(m: dict[str, Any]) -> str:
+    """The machine a report was measured on, in one line."""
+    return (
+        f"{m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB, Python {m['python']}; "
+        f"load average {m['load_average_at_start']:.2f} at the start"
+    )
+
+
 def markdown(report: dict[str, Any]) -> str:
-    m = report["machine"]
+    """reports/bench.md: when and where, then the tables."""
+    lines = ["# Benchmark", "", f"{report['when']}; {machine_line(report['machine'])}.", ""]
+    return "\n".join(lines + tables(report))
+
+
+def tables(report: dict[str, Any]) -> list[str]:
+    """The figures of a run as Markdown tables: REST load per level, then every other measure."""
     lines = [
-        "# Benchmark",
-        "",
-        f"{report['when']}; {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB, Python "
-        f"{m['python']}; load average {m['load_average_at_start']:.2f} at the start.",
-        "",
         "| message | conversations at once | requests | p50 ms | p95 ms | p99 ms | requests/s "
         "| answered questions/s | CPU ms per message: Rasa / actions | errors |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
@@ -262,10 +272,12 @@ def markdown(report: dict[str, Any]) -> str:
         else "without dropping the OS page cache (not allowed here)"
     )
     lines += ["", f"Cold start: {cold}; warm start: straight after it.", ""]
-    return "\n".join(lines)
+    return lines
 
 
 def main() -> None:
+    from scripts.report_docs import DOCS, benchmarks_page, write_page  # it imports this module
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip-build", action="store_true", help="do not time training and index")
     args = parser.parse_args()
@@ -273,8 +285,9 @@ def main() -> None:
     REPORT_JSON.parent.mkdir(parents=True, exist_ok=True)
     REPORT_JSON.write_text(json.dumps(report, indent=2) + "\n", "utf-8")
     REPORT_MD.write_text(markdown(report), "utf-8")
+    page = write_page(DOCS / "benchmarks.md", benchmarks_page(report))
     print(markdown(report))
-    print(f"wrote {REPORT_JSON} and {REPORT_MD}")
+    print(f"wrote {REPORT_JSON}, {REPORT_MD} and {page}")
     errors = sum(row["errors"] for row in report["rest"]) + report["long_conversation"]["errors"]
     raise SystemExit(1 if errors else 0)
 

@@ -16,7 +16,8 @@ Rasa's own output goes to reports/eval-logs/. Exits 1 if a stage fails to run; t
 reported, not judged (`make test` holds the floors).
 
 The answers stage is scripts/eval_answers.py; reports/eval.md, the summary and the plots are
-written by scripts/eval_report.py.
+written by scripts/eval_report.py, and docs/evaluation.md, from the same report, by
+scripts/report_docs.py.
 """
 
 from __future__ import annotations
@@ -31,9 +32,11 @@ from typing import Any
 
 from tqdm import tqdm
 
+from scripts.bench import machine
 from scripts.eval_answers import answers_stage
 from scripts.eval_classifiers import classifiers_stage
 from scripts.eval_report import markdown, plots, summary
+from scripts.report_docs import DOCS, evaluation_page, write_page
 from scripts.stack import PROJECT_ROOT
 from scripts.summarise_nlu import summarise
 
@@ -72,7 +75,7 @@ ANSWER_SETS = {
 MODEL = PROJECT_ROOT / "models" / "mastobot.tar.gz"
 RASA = str(Path(sys.executable).with_name("rasa"))
 CV = ("--cross-validation", "--folds", "5", "--out")
-HELD_OUT = "tests/test_nlu.yml"
+NLU_TEST = "tests/test_nlu.yml"  # held-out NLU examples, never trained on
 STORIES = "tests/test_stories.yml"
 ENDPOINTS = ("--endpoints", "bot/endpoints.yml", "--out")
 ANSWERS_LOG = LOGS / "answers-stack.log"
@@ -97,7 +100,7 @@ def nlu_stage(skip_cv: bool) -> dict[str, Any]:
         )
     run_logged(
         "nlu-held-out",
-        [RASA, "test", "nlu", "--model", str(MODEL), "--nlu", HELD_OUT, "--out", str(held_out_dir)],
+        [RASA, "test", "nlu", "--model", str(MODEL), "--nlu", NLU_TEST, "--out", str(held_out_dir)],
     )
     result = {"held_out": summarise(held_out_dir)}
     if (cv_dir / "intent_report.json").exists():
@@ -146,7 +149,10 @@ def main() -> None:
     )
     args = parser.parse_args()
     started = time.monotonic()
-    report: dict[str, Any] = {"when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+    report: dict[str, Any] = {
+        "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "machine": machine(),
+    }
     stages = [
         ("nlu", "NLU cross-validation and held-out set", lambda: nlu_stage(args.skip_cv)),
         ("classifiers", "classifiers' cross-validation", classifiers_stage),
@@ -170,7 +176,8 @@ def main() -> None:
     report["plots"] = plots(report, REPORTS)
     (REPORTS / "eval.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     (REPORTS / "eval.md").write_text(markdown(report, ANSWER_SETS), "utf-8")
-    print(summary(report))
+    page = write_page(DOCS / "evaluation.md", evaluation_page(report, ANSWER_SETS, HELD_OUT))
+    print(summary(report) + f"\n  wrote {page.relative_to(PROJECT_ROOT)}")
 
 
 if __name__ == "__main__":

@@ -1,10 +1,12 @@
 """Run the assistant's servers in the foreground; Ctrl-C (or SIGTERM) stops every one of them.
 
 Usage: python -m scripts.run_stack --service NAME HEALTH_URL COMMAND [--service ...]
+                                  [--open URL] [--try QUESTION ...]
 
 Each service runs in its own process group. A service that dies is restarted, after 1 s, then
 2, 4 ... up to 30 s if it keeps dying (back to 1 s once it has run for a minute). The
-supervisor reports when each one answers its health URL.
+supervisor reports when each one answers its health URL and, the first time all of them do,
+what to open (`--open`) and what to ask there (`--try`).
 """
 
 from __future__ import annotations
@@ -53,6 +55,20 @@ class Service:
             self.process.wait()
 
 
+@dataclass(frozen=True)
+class Welcome:
+    """What a newcomer is told once everything is ready: the page to open, questions to try."""
+
+    url: str = ""
+    questions: tuple[str, ...] = ()
+
+    def lines(self) -> list[str]:
+        lines = ["", f"Ready. Open the chat page:  {self.url}" if self.url else "Ready."]
+        if self.questions:
+            lines.append("Try asking:  " + ", then ".join(f'"{q}"' for q in self.questions))
+        return [*lines, "Ctrl-C stops everything; LOG_LEVEL=debug shows every log line.", ""]
+
+
 def log(message: str) -> None:
     print(f"[run_stack] {message}", flush=True)
 
@@ -65,9 +81,10 @@ def is_healthy(url: str) -> bool:
         return False
 
 
-def supervise(services: list[Service]) -> None:
+def supervise(services: list[Service], welcome: Welcome | None = None) -> None:
     """Keep every service running until a signal asks us to stop."""
     stopping = False
+    welcomed = False
 
     def request_stop(signum: int, _frame: object) -> None:
         nonlocal stopping
@@ -75,11 +92,15 @@ def supervise(services: list[Service]) -> None:
 
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
+    log(f"starting {', '.join(service.name for service in services)} (Ctrl-C stops them all)")
     for service in services:
         service.start()
     while not stopping:
         for service in services:
             check(service)
+        if not welcomed and all(service.ready for service in services):
+            welcomed = True
+            print("\n".join((welcome or Welcome()).lines()), flush=True)
         time.sleep(POLL_SECONDS)
     log("stopping")
     for service in services:
@@ -114,9 +135,18 @@ def main() -> None:
         metavar=("NAME", "HEALTH_URL", "COMMAND"),
         required=True,
     )
+    parser.add_argument("--open", default="", metavar="URL", help="the page to open when ready")
+    parser.add_argument(
+        "--try",
+        dest="questions",
+        action="append",
+        default=[],
+        metavar="QUESTION",
+        help="a question to suggest asking there (repeatable)",
+    )
     args = parser.parse_args()
     services = [Service(name, url, shlex.split(cmd)) for name, url, cmd in args.service]
-    supervise(services)
+    supervise(services, Welcome(args.open, tuple(args.questions)))
     sys.exit(0)
 
 

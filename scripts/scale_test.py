@@ -64,9 +64,9 @@ from scripts.scale_services import (
 
 # A replica that dies while handling a message holds that conversation's lock until its ticket
 # expires (TICKET_LOCK_LIFETIME; Rasa's default is 60 s, as long as Sanic lets a request run).
-# The test and the README use 20 s. A turn that was in flight on B is sent to A only once B's
+# The test and docs/deploying.md use 20 s. A turn that was in flight on B is sent to A only once B's
 # ticket has expired: Rasa 3.6's lock never serves a waiter whose own ticket expired meanwhile,
-# and the request then ends after 60 s with an empty reply, the message not stored (README).
+# and the request then ends after 60 s with an empty reply, the message not stored.
 LOCK_LIFETIME_SECONDS = "20"
 REQUEST_TIMEOUT = 120.0
 CONVERSATIONS_TIMEOUT = 180.0
@@ -183,7 +183,7 @@ def shared_environment(services: SharedServices) -> dict[str, str]:
         "INDEX_DIR": os.environ.get("INDEX_DIR", str(PROJECT_ROOT / "build" / "index")),
         "KNOWLEDGE_DIR": os.environ.get("KNOWLEDGE_DIR", str(PROJECT_ROOT / "knowledge")),
         "TICKET_LOCK_LIFETIME": os.environ.get("TICKET_LOCK_LIFETIME", LOCK_LIFETIME_SECONDS),
-        # Rasa's own default is a pool of 50 + 100 connections per replica (README).
+        # Rasa's own default is a pool of 50 + 100 connections per replica (docs/deploying.md).
         "SQL_POOL_SIZE": os.environ.get("SQL_POOL_SIZE", "5"),
         "SQL_MAX_OVERFLOW": os.environ.get("SQL_MAX_OVERFLOW", "5"),
         "RETENTION_DAYS": str(RETENTION_DAYS),

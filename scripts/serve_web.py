@@ -119,6 +119,14 @@ class ChatPageHandler(BaseHTTPRequestHandler):
         self.send_header("X-Content-Type-Options", "nosniff")
         super().end_headers()
 
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        """A line per request only with LOG_LEVEL=debug: the supervisor's health checks are many.
+
+        Errors are still logged (`send_error` logs them through `log_error`).
+        """
+        if os.environ.get("LOG_LEVEL", "").strip().upper() == "DEBUG":
+            super().log_request(code, size)
+
 
 def make_server(host: str, port: int, web_root: Path = WEB_ROOT) -> ThreadingHTTPServer:
     """The chat page's server, bound (not yet serving) to `host`:`port`."""

@@ -171,3 +171,18 @@ def test_the_standalone_question_of_each_turn_is_read_from_the_tracker() -> None
         "what causes mastocytosis in children?",
         "",
     ]
+
+
+def test_make_eval_tells_the_answers_stage_which_sets_are_held_out(monkeypatch, tmp_path) -> None:
+    from scripts import evaluate
+
+    received = []
+    monkeypatch.setattr(
+        evaluate, "answers_stage", lambda sets, log, held_out: received.append(held_out) or {}
+    )
+    monkeypatch.setattr(evaluate, "PROJECT_ROOT", tmp_path)
+    monkeypatch.setattr(evaluate, "REPORTS", tmp_path / "reports")
+    monkeypatch.setattr("sys.argv", ["evaluate", "--only", "answers"])
+    evaluate.main()
+    assert received == [frozenset({"blind", "dev5", "dev8", "dev10"})]
+    assert received[0] <= set(evaluate.ANSWER_SETS)
