@@ -35,7 +35,10 @@ export TRACKER_DB ?= $(CURDIR)/var/conversations.db
 export TELEGRAM_API_URL ?= https://api.telegram.org
 CREDENTIALS := $(if $(strip $(TELEGRAM_ACCESS_TOKEN)),build/credentials.yml,bot/credentials.yml)
 
-TRAINING_DATA := config.yml bot/domain.yml bot/stories.yml bot/rules.yml $(wildcard nlu_data/*.yml) \
+# The turn-kind and unknowable-kind examples train the action server's classifiers, not Rasa.
+CLASSIFIER_EXAMPLES := nlu_data/turn_kinds.yml nlu_data/unknowable_kinds.yml
+TRAINING_DATA := config.yml bot/domain.yml bot/stories.yml bot/rules.yml \
+  $(filter-out $(CLASSIFIER_EXAMPLES),$(wildcard nlu_data/*.yml)) \
   bot/components.py bot/entity_resolver.py bot/safety.py \
   $(addprefix actions/understanding/,text_classifier.py sanitize.py scope.py context.py words.py)
 RASA_PATHS    := --config config.yml --domain bot/domain.yml --data bot/stories.yml bot/rules.yml nlu_data
