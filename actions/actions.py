@@ -35,7 +35,12 @@ from actions.events import (
 from actions.retrieval.hybrid import INTENT_TOPICS
 from actions.service import get_service
 from actions.understanding.context import latest_subject
-from actions.understanding.intents import FALLBACK_INTENT, PERSONAL_ADVICE_INTENT, retrieval_intent
+from actions.understanding.intents import (
+    FALLBACK_INTENT,
+    PERSONAL_ADVICE_INTENT,
+    kind_of_question,
+    retrieval_intent,
+)
 from actions.understanding.planner import plan_query
 from actions.understanding.sanitize import (
     MAX_MESSAGE_CHARS,
@@ -51,7 +56,11 @@ from actions.understanding.scope import (
     is_about_care,
 )
 from actions.understanding.thread import after_answer
-from actions.understanding.turn_kind import ABOUT_ASSISTANT, split_acknowledgement
+from actions.understanding.turn_kind import (
+    ABOUT_ASSISTANT,
+    SAME_QUESTION_ABOUT,
+    split_acknowledgement,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -102,14 +111,16 @@ class ActionAnswerQuestion(Action):
                 dispatcher.utter_message(text=YOU_ARE_WELCOME)
                 question, entities = after_thanks(question, entities, thanks[1])
         kind = await asyncio.to_thread(service.turn_kind, question)
+        state = conversation_state(tracker)
         plan = plan_query(
             question,
             entities,
-            conversation_state(tracker),
+            state,
             latest_subject(tracker.events, tracker.current_slot_values()),
             spell_out=typed,
             kind=kind.name,
         )
+        intent = kind_of_question(intent, plan.kind == SAME_QUESTION_ABOUT, state.question_kind)
         answer = await asyncio.to_thread(service.answer, plan, intent, confidence)
         logger.info(
             "intent %s, turn %s (%.2f): %s from %s",

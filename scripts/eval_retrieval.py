@@ -24,6 +24,7 @@ from actions.service import QuestionAnswerer
 from actions.settings import PROJECT_ROOT, load_settings
 from actions.understanding.intents import retrieval_intent
 from actions.understanding.planner import QueryPlan, plan_query
+from scripts.eval_conversations import evaluate_conversations, load_conversations, texts_of
 
 BENCHMARK = PROJECT_ROOT / "tests" / "retrieval_benchmark.yml"
 OUT_OF_SCOPE = PROJECT_ROOT / "tests" / "out_of_scope_questions.yml"
@@ -167,11 +168,14 @@ def main() -> None:
     items = load_benchmark(BENCHMARK)
     out_of_scope = load_benchmark(OUT_OF_SCOPE)
     questions = [item["question"] for item in items]
-    parses = parse_with_nlu(args.model, questions + out_of_scope)
+    conversations = load_conversations()
+    parses = parse_with_nlu(args.model, questions + out_of_scope + texts_of(conversations))
     service = QuestionAnswerer(load_settings())
     report = evaluate(service, items, parses[: len(items)])
     gold = [item["gold"] for item in items]
-    report["abstention"] = abstention(service, questions, out_of_scope, parses, gold)
+    single = parses[: len(questions) + len(out_of_scope)]
+    report["abstention"] = abstention(service, questions, out_of_scope, single, gold)
+    report["conversations"] = evaluate_conversations(service, conversations, parses[len(single) :])
     REPORT.parent.mkdir(parents=True, exist_ok=True)
     REPORT.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", "utf-8")
     print(
@@ -190,6 +194,11 @@ def main() -> None:
     print(
         "answers opening with a sentence of a gold section: "
         f"{report['abstention']['answer_opens_with_gold_rate']:.1%}"
+    )
+    turns = report["conversations"]
+    print(
+        f"conversation items (standalone question): R@1 {turns['recall@1']:.3f}  "
+        f"R@3 {turns['recall@3']:.3f}  MRR {turns['mrr']:.3f}  ({turns['queries']} items)"
     )
     print(f"NLU intent accuracy here: {report['nlu_intent_accuracy']:.3f}; wrote {REPORT}")
     if args.floor:

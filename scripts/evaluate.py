@@ -114,16 +114,22 @@ def nlu_stage(skip_cv: bool) -> dict[str, Any]:
 def retrieval_stage() -> dict[str, Any]:
     from actions.service import QuestionAnswerer
     from actions.settings import load_settings
+    from scripts import eval_conversations as ec
     from scripts import eval_retrieval as er
 
     items = er.load_benchmark(er.BENCHMARK)
     out_of_scope = er.load_benchmark(er.OUT_OF_SCOPE)
     questions = [item["question"] for item in items]
-    parses = er.parse_with_nlu(MODEL, questions + out_of_scope)
+    conversations = ec.load_conversations()
+    parses = er.parse_with_nlu(MODEL, questions + out_of_scope + ec.texts_of(conversations))
     service = QuestionAnswerer(load_settings())
     report = er.evaluate(service, items, parses[: len(items)])
     gold = [item["gold"] for item in items]
-    report["abstention"] = er.abstention(service, questions, out_of_scope, parses, gold)
+    single = parses[: len(questions) + len(out_of_scope)]
+    report["abstention"] = er.abstention(service, questions, out_of_scope, single, gold)
+    report["conversations"] = ec.evaluate_conversations(
+        service, conversations, parses[len(single) :]
+    )
     report.pop("not_first")
     return report
 

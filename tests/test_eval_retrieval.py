@@ -28,3 +28,28 @@ def test_benchmark_is_large_and_its_gold_ids_exist() -> None:
         assert item["gold"] and set(item["gold"]) <= chunk_ids, item["question"]
         assert item["intent"] in INTENT_TOPICS, item["question"]
     assert len({item["question"].lower() for item in items}) == len(items)
+
+
+def test_the_conversation_items_gold_ids_exist_and_turns_come_first() -> None:
+    from scripts.eval_conversations import load_conversations, texts_of
+
+    items = load_conversations()
+    chunk_ids = {chunk.id for chunk in load_chunks(PROJECT_ROOT / "knowledge")}
+    for item in items:
+        assert item["turns"] and item["question"]
+        assert item["gold"] and set(item["gold"]) <= chunk_ids, item["question"]
+    texts = texts_of(items[:2])
+    assert texts == [
+        *items[0]["turns"],
+        items[0]["question"],
+        *items[1]["turns"],
+        items[1]["question"],
+    ]
+
+
+def test_a_question_asked_again_keeps_the_threads_question_kind() -> None:
+    from actions.understanding.intents import kind_of_question
+
+    assert kind_of_question("ask_children", True, "ask_causes") == "ask_causes"
+    assert kind_of_question("ask_children", False, "ask_causes") == "ask_children"
+    assert kind_of_question("ask_children", True, None) == "ask_children"
