@@ -203,9 +203,11 @@ class QuestionAnswerer:
         assert self.vocabulary is not None
         hits = not_again(hits, plan.said)
         wanted = sought(plan)
+        # "what is the outlook for ASM?" asks a property of the form: the passage that only says
+        # what ASM is comes after the one on its outlook, for a first question as for a follow-up
+        assert self.definitions is not None
+        hits = properties_first(hits, self.definitions, plan.asks or plan.question, plan.said)
         if plan.follow_up:
-            assert self.definitions is not None
-            hits = properties_first(hits, self.definitions, plan.asks or plan.question, plan.said)
             hits = addressing_first(hits, wanted)
         candidates = candidate_sentences(
             hits, self.sentences_of, asked, wanted, self._off_subject(plan)

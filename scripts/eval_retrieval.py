@@ -118,6 +118,7 @@ def abstention(
     """
     outcomes = []
     openings: list[str | None] = []
+    used: list[list[str]] = []  # the chunks each answer of an in-scope question was made of
     if len(parses) != len(in_scope) + len(out_of_scope):
         raise ValueError("one parse per question is needed")
     for parse in parses:
@@ -130,6 +131,8 @@ def abstention(
         answer = service.answer(production_plan(parse), intent, confidence)
         outcomes.append((answer.outcome, answer.missing))
         openings.append(answer.chunk_ids[0] if answer.chunk_ids else None)
+        if len(outcomes) <= len(in_scope) and answer.chunk_ids:
+            used.append(list(answer.chunk_ids))
     covered, uncovered = outcomes[: len(in_scope)], outcomes[len(in_scope) :]
     failed = [
         {"question": question, "outcome": outcome, "missing": missing}
@@ -144,9 +147,10 @@ def abstention(
         "out_of_scope_answered_rate": rate(uncovered, {"answered", "partial"}),
         "in_scope_not_fully_answered": failed,
     }
+    assert service.index is not None
+    sections = {chunk.id: chunk.section for chunk in service.index.chunks}
+    report["coherence"] = round(sum(coherent(ids, sections) for ids in used) / max(len(used), 1), 4)
     if gold is not None:
-        assert service.index is not None
-        sections = {chunk.id: chunk.section for chunk in service.index.chunks}
         opened = [
             sections.get(first or "") in {sections.get(g, g) for g in wanted}
             for first, wanted in zip(openings[: len(in_scope)], gold, strict=True)
@@ -154,6 +158,11 @@ def abstention(
         ]
         report["answer_opens_with_gold_rate"] = round(sum(opened) / max(len(opened), 1), 4)
     return report
+
+
+def coherent(chunk_ids: list[str], sections: dict[str, str]) -> bool:
+    """An answer made of at most two passages of one section (issue 27's coherence)."""
+    return len(chunk_ids) <= 2 and len({sections.get(c, c) for c in chunk_ids}) == 1
 
 
 def rate(outcomes: list[tuple[str, str]], kinds: set[str]) -> float:
@@ -193,7 +202,8 @@ def main() -> None:
     )
     print(
         "answers opening with a sentence of a gold section: "
-        f"{report['abstention']['answer_opens_with_gold_rate']:.1%}"
+        f"{report['abstention']['answer_opens_with_gold_rate']:.1%}; made of at most two "
+        f"passages of one section: {report['abstention']['coherence']:.1%}"
     )
     turns = report["conversations"]
     print(

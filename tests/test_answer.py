@@ -69,13 +69,22 @@ def test_the_sentence_that_answers_comes_first_then_reading_order() -> None:
     assert said == " ".join([BIOPSY[2], BIOPSY[0], BIOPSY[1], BIOPSY[3]])  # then reading order
 
 
-def test_other_passages_add_only_sentences_nearly_as_good() -> None:
+def test_another_passage_of_the_section_adds_only_sentences_nearly_as_good() -> None:
     near, far = "Bruising at the site fades in days.", "Mast cells live in the skin."
     VECTORS.update({near: axis(5), far: axis(6)})
-    hits = [hit("doc#biopsy", BIOPSY, 0.9), hit("doc#after", [near, far], 0.85)]
+    hits = [hit("doc#biopsy", BIOPSY, 0.9), hit("doc#biopsy-1", [near, far], 0.85)]
     query = np.array([0.3, 0.3, 0.7, 0.3, 0, 0.68, 0.2, 0], dtype=np.float32)
     said = answer_for(query, hits).split(SOURCES_BREAK)[0]
     assert said.startswith(BIOPSY[2]) and near in said and far not in said
+
+
+def test_a_passage_of_another_section_adds_nothing() -> None:
+    near = "Bruising at the site fades in days."
+    VECTORS.update({near: axis(5)})
+    hits = [hit("doc#biopsy", BIOPSY, 0.9), hit("doc#after", [near], 0.85)]
+    query = np.array([0.3, 0.3, 0.7, 0.3, 0, 0.68, 0.2, 0], dtype=np.float32)
+    said = answer_for(query, hits).split(SOURCES_BREAK)[0]
+    assert said.startswith(BIOPSY[2]) and near not in said  # one section: no mash-up
 
 
 def test_focus_words_lift_the_sentence_that_names_them() -> None:

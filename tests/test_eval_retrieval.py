@@ -53,3 +53,12 @@ def test_a_question_asked_again_keeps_the_threads_question_kind() -> None:
     assert kind_of_question("ask_children", True, "ask_causes") == "ask_causes"
     assert kind_of_question("ask_children", False, "ask_causes") == "ask_children"
     assert kind_of_question("ask_children", True, None) == "ask_children"
+
+
+def test_an_answer_is_coherent_with_at_most_two_passages_of_one_section() -> None:
+    from scripts.eval_retrieval import coherent
+
+    sections = {"a#x": "a#x", "a#x-1": "a#x", "a#x-2": "a#x", "b#y": "b#y"}
+    assert coherent(["a#x"], sections) and coherent(["a#x", "a#x-1"], sections)
+    assert not coherent(["a#x", "b#y"], sections)
+    assert not coherent(["a#x", "a#x-1", "a#x-2"], sections)

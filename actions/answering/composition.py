@@ -143,7 +143,10 @@ def choose_sentences(candidates: list[Candidate], max_sentences: int) -> list[Ca
 
     A passage is written to be read whole, and a sentence that states the answer (a number, a
     list) is often less like the question than one that repeats it, so the best sentence's own
-    passage is kept whole; other passages add only sentences nearly as good as the best.
+    passage is kept whole. One other passage, of the same section, may add sentences nearly as
+    good as the best: an answer made of sentences from unrelated passages reads as a mash-up
+    (the outlook of smouldering SM beside advice on searching for trials), which a patient cannot
+    tell from an answer.
     """
     if max_sentences <= 0:
         raise ValueError("max_sentences must be positive")
@@ -172,7 +175,11 @@ def choose_sentences(candidates: list[Candidate], max_sentences: int) -> list[Ca
 
     lead = [*lead_in(best, candidates, min(MAX_LEAD_IN, max_sentences - 1)), best]
     taken = {id(c) for c in lead}
-    kept = [c for c in ranked[1:] if id(c) not in taken and close(c)][: max_sentences - len(lead)]
+    near = [c for c in ranked[1:] if id(c) not in taken and close(c)]
+    other = next(
+        (c.hit for c in near if c.hit is not best.hit and c.hit.chunk.section == section), None
+    )
+    kept = [c for c in near if c.hit is best.hit or c.hit is other][: max_sentences - len(lead)]
     return with_emergency_steps([*lead, *sorted(kept, key=reading_order)])
 
 

@@ -228,9 +228,12 @@ def plan_query(
     # "is it inherited?" written as "is indolent systemic mastocytosis inherited?" stands on its
     # own: it names the subject and asks its own kind of fact, which replaces the one the thread
     # asked ("treatments"), so the thread's topics are not searched with it.
+    # "what about children?" asks the last question again, which may itself have followed up
+    # the thread ("what treatments are there for it?"): its standalone form, as answered
+    last_asked = (conversation.last_question if conversation else "") or thread
     query = standalone_question(
         question,
-        thread,
+        last_asked,
         again=again,
         resolved=resolved,
         anchor=anchor,

@@ -59,18 +59,18 @@ def new_part(question: str) -> str:
 
 def asked_again(
     question: str,
-    thread: str,
+    last_asked: str,
     old_subject: str | None,
     new_subject: str | None,
     new_group: str | None,
 ) -> str | None:
-    """The thread's question asked again with this message's new part, or None.
+    """The last question asked again with this message's new part, or None.
 
     The new part takes the old subject's place ("what about ASM?"), completes the question when
     it opens with a preposition ("and in children?") or is a group of people ("what about
     children?"). Anything else ("and what about going to the dentist?") is not rewritten.
     """
-    asked = asking_sentence(thread).rstrip(END)
+    asked = asking_sentence(last_asked).rstrip(END)
     part = new_part(question)
     if not asked or not part:
         return None
@@ -103,7 +103,7 @@ def with_group(question: str, group: str | None) -> str:
 
 def standalone_question(
     question: str,
-    thread: str,
+    last_asked: str,
     *,
     again: bool,
     resolved: str | None,
@@ -115,13 +115,14 @@ def standalone_question(
 ) -> str:
     """The follow-up `question` written to stand alone (see the module's docstring).
 
-    `again`: the message asks the thread's question again about something else; `resolved`: the
+    `last_asked`: the last question answered, as it was searched; `again`: the message asks it
+    again about something else; `resolved`: the
     message with its "it" written out, if that was possible; `anchor`: what the thread was about
     (its subject and topic words); `new_group`: a group of people the message names; `group`:
     who the conversation is about.
     """
     rewritten = (
-        asked_again(question, thread, old_subject, new_subject, new_group) if again else None
+        asked_again(question, last_asked, old_subject, new_subject, new_group) if again else None
     )
     if rewritten:
         kept = anchor if not new_subject else ""
