@@ -101,7 +101,7 @@ class ActionAnswerQuestion(Action):
         entities = (message.get("entities") or []) if typed else []
         service = get_service()
         if typed:
-            thanks = await asyncio.to_thread(split_acknowledgement, question, service.turn_kind)
+            thanks = await asyncio.to_thread(split_acknowledgement, question, service.turn_kinds)
             if thanks and not service.reads_as_words(question):
                 thanks = None  # "zzz qqq" is no thanks, whatever the classifier makes of it
             if thanks and not thanks[1]:  # thanks inside a longer message, and no question
@@ -218,7 +218,7 @@ class ActionThanks(ActionAnswerQuestion):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         text = clean_text(tracker.latest_message.get("text") or "")
-        thanks = await asyncio.to_thread(split_acknowledgement, text, get_service().turn_kind)
+        thanks = await asyncio.to_thread(split_acknowledgement, text, get_service().turn_kinds)
         if thanks and thanks[1]:  # the answer action says the thanks, then answers
             return await ActionAnswerQuestion.run(self, dispatcher, tracker, domain)
         dispatcher.utter_message(response="utter_you_are_welcome")

@@ -224,7 +224,8 @@ class QuestionAnswerer:
             generic=NEVER_MISSING,
             unaddressed=self._unaddressed(plan, wanted, chosen),
             examples=" ".join(q for hit in passage_hits(hits) for q in hit.chunk.questions),
-            cannot_know=self.unknowable.match(plan.question),
+            # the message as typed: its embedding came with it from the NLU (no new one)
+            cannot_know=self.unknowable.match(plan.typed or plan.question),
         )
         answer = compose_answer(chosen, assessment, plan.subject or "", hits)
         return replace(answer, query=query, referent=referent, names=self._names(plan, chosen))

@@ -87,6 +87,7 @@ class QueryPlan:
     said: tuple[str, ...] = ()  # the chunks the last answer was made of (a follow-up wants more)
     kind: str = NEW_QUESTION  # the turn's kind (actions/understanding/turn_kind.py)
     age_group: str | None = None  # who the conversation is about: "children", "babies", ...
+    typed: str = ""  # the message as typed (its embedding came with it from the NLU)
 
 
 # A device is not its medicine: "epipen", "adrenaline auto-injector", "nasal spray".
@@ -196,6 +197,7 @@ def plan_query(
             asks=asking_sentence(question),
             kind=kind,
             age_group=group,
+            typed=text,
         )
     # "that mutation" leans on the thread's subject; "what about ASM?" names a new one.
     new_subject = bool(named) and again
@@ -281,4 +283,5 @@ def plan_query(
         asks=asking_sentence(resolved or question),
         kind=kind,
         age_group=group,
+        typed=text,
     )

@@ -18,7 +18,6 @@ whether a message continues the thread. The classifier is an `ExampleClassifier`
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,26 +71,28 @@ SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 CLAUSE_END = re.compile(r"[,;:]\s+|\s+-+\s+")
 # How sure the classifier must be that an opening is thanks before it is answered as thanks.
 ACKNOWLEDGED = 0.6
+# Thanks before a question are short ("great, thanks.", "thank you so much, that really helps"):
+# a longer opening is not read as thanks, and costs no embedding.
+MAX_THANKS_WORDS = 8
 
 
-def split_acknowledgement(text: str, read: Callable[[str], TurnKind]) -> tuple[str, str] | None:
+def split_acknowledgement(text: str, kinds: TurnKinds) -> tuple[str, str] | None:
     """(thanks, question) when a message opens with thanks and goes on to ask; else None.
 
     "great, thanks. and what about friction?" gives ("great, thanks.", "and what about
     friction?"). The opening is the first sentence, or the first clause of a one-sentence
-    message; `read` gives a text's turn kind. A message that is all thanks gives (text, "").
+    message, and no longer than thanks usually are. A message that is all thanks gives
+    (text, "").
     """
-    whole = read(text)
+    whole = kinds.read(text)
     if whole.name == ACKNOWLEDGEMENT and whole.confidence >= ACKNOWLEDGED and "?" not in text:
         return text, ""
     for pattern in (SENTENCE_END, CLAUSE_END):
         parts = pattern.split(text.strip(), maxsplit=1)
-        if len(parts) < 2 or not parts[1].strip():
+        if len(parts) < 2 or not parts[1].strip() or len(parts[0].split()) > MAX_THANKS_WORDS:
             continue
-        opening, rest = parts
-        kind = read(opening)
-        if kind.name == ACKNOWLEDGEMENT and kind.confidence >= ACKNOWLEDGED:
-            if read(rest).name != ACKNOWLEDGEMENT:
-                return opening, rest.strip()
-            return text, ""
+        opening, rest = parts[0], parts[1].strip()
+        first, then = kinds.read_all([opening, rest])
+        if first.name == ACKNOWLEDGEMENT and first.confidence >= ACKNOWLEDGED:
+            return (opening, rest) if then.name != ACKNOWLEDGEMENT else (text, "")
     return None
