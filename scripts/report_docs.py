@@ -54,8 +54,12 @@ The figures are reported, not judged: `make test` holds the floors.
    `tests/out_of_scope_questions.yml`. `make eval-retrieval` runs the same alone and writes
    `reports/retrieval.json`, with the questions whose answer was not ranked first; `make test`
    fails if recall@3 falls below `tests/retrieval_floor.json`.
-3. **Dialogue.** The test stories of `tests/test_stories.yml`.
-4. **Answers.** Sets of conversations written as users write them, by people who never saw the
+   Conversation items (`tests/retrieval_conversations.yml`) rank the standalone question of a
+   follow-up after its earlier turns were played through the functions the action calls.
+3. **Classifiers trained on examples.** The turn kinds (`nlu_data/turn_kinds.yml`) and the
+   unknowable kinds (`nlu_data/unknowable_kinds.yml`), each cross-validated in 5 folds.
+4. **Dialogue.** The test stories of `tests/test_stories.yml`.
+5. **Answers.** Sets of conversations written as users write them, by people who never saw the
    training data, sent over REST to a fresh `make run`. Each turn lists facts the reply must
    contain (any of several spellings) and facts it must not (an admission of a gap for an
    answerable question, a dose, the emergency reply for a question *about* anaphylaxis). A
@@ -147,8 +151,32 @@ def retrieval_section(retrieval: Mapping[str, Any]) -> list[str]:
             f"questions and answers {abstention.get('in_scope_partial_rate', 0):.1%} of them only "
             f"in part; it answers {abstention['out_of_scope_answered_rate']:.1%} of the "
             f"out-of-scope ones; {abstention.get('answer_opens_with_gold_rate', 0):.1%} of its "
-            "answers open with a sentence of a gold section.",
+            "answers open with a sentence of a gold section, and "
+            f"{abstention.get('coherence', 0):.1%} are made of at most two passages of one "
+            "section (coherence).",
         ]
+    turns = retrieval.get("conversations")
+    if turns:
+        lines += [
+            "",
+            f"Conversation items ({turns['queries']}, `tests/retrieval_conversations.yml`): the "
+            "earlier turns played through the action's functions, the last turn's standalone "
+            f"question ranked: recall@1 {turns['recall@1']:.3f}, recall@3 "
+            f"{turns['recall@3']:.3f}, MRR {turns['mrr']:.3f}.",
+        ]
+    return [*lines, ""]
+
+
+def classifiers_section(classifiers: Mapping[str, Any]) -> list[str]:
+    """Each classifier trained on examples: its file, size and cross-validated figures."""
+    lines = ["### Classifiers trained on examples", ""]
+    lines += ["| classifier | examples | 5-fold macro-F1 | accuracy |"]
+    lines.append("| --- | --- | ---: | ---: |")
+    for name, row in classifiers.items():
+        lines.append(
+            f"| {name.replace('_', ' ')} | {row['examples']} (`{row['file']}`) "
+            f"| {row['macro_f1']:.3f} | {row['accuracy']:.3f} |"
+        )
     return [*lines, ""]
 
 
@@ -199,6 +227,8 @@ def evaluation_page(
     lines += [run_line(report), ""]
     if report.get("nlu"):
         lines += nlu_section(report["nlu"])
+    if report.get("classifiers"):
+        lines += classifiers_section(report["classifiers"])
     if report.get("retrieval"):
         lines += retrieval_section(report["retrieval"])
     if report.get("stories"):

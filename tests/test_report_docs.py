@@ -90,3 +90,22 @@ def test_the_command_writes_both_pages(tmp_path: Path, monkeypatch: pytest.Monke
     evaluation = (tmp_path / "evaluation.md").read_text("utf-8")
     assert "| **blind** (held out) | `tests/answer_conversations_blind.yml` |" in evaluation
     assert "**Last run:** 2026-12-02" in (tmp_path / "benchmarks.md").read_text("utf-8")
+
+
+def test_the_evaluation_page_holds_each_classifiers_cross_validation() -> None:
+    report = {
+        "when": "2026-12-08 04:00 UTC",
+        "seconds": 1.0,
+        "classifiers": {
+            "turn_kinds": {
+                "file": "nlu_data/turn_kinds.yml",
+                "examples": 638,
+                "folds": 5,
+                "macro_f1": 0.927,
+                "accuracy": 0.92,
+                "per_kind": {},
+            }
+        },
+    }
+    page = report_docs.evaluation_page(report)
+    assert "| turn kinds | 638 (`nlu_data/turn_kinds.yml`) | 0.927 | 0.920 |" in page
