@@ -38,7 +38,6 @@ from actions.understanding.context import latest_subject
 from actions.understanding.intents import (
     FALLBACK_INTENT,
     PERSONAL_ADVICE_INTENT,
-    kind_of_question,
     retrieval_intent,
 )
 from actions.understanding.planner import plan_query
@@ -58,7 +57,6 @@ from actions.understanding.scope import (
 from actions.understanding.thread import after_answer
 from actions.understanding.turn_kind import (
     ABOUT_ASSISTANT,
-    SAME_QUESTION_ABOUT,
     split_acknowledgement,
 )
 
@@ -120,7 +118,6 @@ class ActionAnswerQuestion(Action):
             spell_out=typed,
             kind=kind.name,
         )
-        intent = kind_of_question(intent, plan.kind == SAME_QUESTION_ABOUT, state.question_kind)
         answer = await asyncio.to_thread(service.answer, plan, intent, confidence)
         logger.info(
             "intent %s, turn %s (%.2f): %s from %s",

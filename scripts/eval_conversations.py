@@ -17,11 +17,10 @@ import yaml
 from actions.service import QuestionAnswerer
 from actions.settings import PROJECT_ROOT
 from actions.understanding.context import SUBJECT_SLOTS
-from actions.understanding.intents import kind_of_question, retrieval_intent
+from actions.understanding.intents import retrieval_intent
 from actions.understanding.planner import QueryPlan, plan_query
 from actions.understanding.state import ConversationState
 from actions.understanding.thread import after_answer
-from actions.understanding.turn_kind import SAME_QUESTION_ABOUT
 
 CONVERSATIONS = PROJECT_ROOT / "tests" / "retrieval_conversations.yml"
 
@@ -49,8 +48,6 @@ def last_plan(
         kind = service.turn_kind(text).name
         plan = plan_query(text, entities, state, remembered, kind=kind)
         intent, confidence = retrieval_intent(parse)
-        last_kind = state.question_kind if state else None
-        intent = kind_of_question(intent, kind == SAME_QUESTION_ABOUT, last_kind)
         if number == len(parses) - 1:
             return plan, intent
         answer = service.answer(plan, intent, confidence)

@@ -47,14 +47,6 @@ def test_the_conversation_items_gold_ids_exist_and_turns_come_first() -> None:
     ]
 
 
-def test_a_question_asked_again_keeps_the_threads_question_kind() -> None:
-    from actions.understanding.intents import kind_of_question
-
-    assert kind_of_question("ask_children", True, "ask_causes") == "ask_causes"
-    assert kind_of_question("ask_children", False, "ask_causes") == "ask_children"
-    assert kind_of_question("ask_children", True, None) == "ask_children"
-
-
 def test_an_answer_is_coherent_with_at_most_two_passages_of_one_section() -> None:
     from scripts.eval_retrieval import coherent
 

@@ -20,13 +20,3 @@ def retrieval_intent(parse_data: dict[str, Any]) -> tuple[str | None, float]:
     ranking = parse_data.get("intent_ranking") or [parse_data.get("intent") or {}]
     best = next((i for i in ranking if i.get("name") not in GUARD_INTENTS), {})
     return best.get("name"), float(best.get("confidence") or 0.0)
-
-
-def kind_of_question(intent: str | None, same_question: bool, last_kind: str | None) -> str | None:
-    """The question kind a turn asks: the thread's when the turn asks its question again.
-
-    "and in children?" after "what causes mastocytosis?" asks about causes, in children: the
-    NLU reads the message alone as a question about children, and retrieval would lean on that
-    topic instead of the one asked.
-    """
-    return last_kind if same_question and last_kind else intent
