@@ -142,7 +142,7 @@ eval-nlu: setup ## NLU 5-fold cross-validation + held-out test set -> reports/nl
 	$(RASA) test nlu --model $(MODEL) --nlu tests/test_nlu.yml --out reports/nlu-held-out
 	$(PY) -m scripts.summarise_nlu reports/nlu-cv reports/nlu-held-out reports/nlu.json
 
-eval: setup ## Every quality measure (NLU CV, retrieval, stories, 463 conversations) -> reports/eval.md
+eval: setup ## Every quality measure (NLU and classifier CV, retrieval, stories, answer sets) -> docs/evaluation.md
 	$(PY) -m scripts.evaluate
 
 bench: setup ## Question/greeting cost, long conversations, start-up, build, memory -> reports/bench.md (~5 min)
