@@ -443,3 +443,24 @@ def test_general_information_after_a_dose_request_is_said_to_be_general(
     monkeypatch.setattr(fake_service, "answer", lambda *args, **kwargs: abstain([]))
     [reply] = run_action("How much gizmo oil should I use?", intent="ask_personal_advice")
     assert reply.startswith("I don't know that")
+
+
+def test_thanks_then_a_question_gets_both_and_thanks_alone_a_welcome(fake_service) -> None:
+    [thanks, answer] = run_action("great, thanks. How should I clean a gizmo?", "ask_treatment")
+    assert thanks == "You're welcome." and "dry cloth" in answer
+    messages, events = run_tracker(
+        tracker_for("brilliant, that's exactly what I needed, I'll show this to my husband tonight")
+    )
+    assert [m.get("response") for m in messages] == ["utter_you_are_welcome"] and events == []
+
+
+def test_the_thanks_intent_answers_a_question_after_the_thanks(fake_service) -> None:
+    from actions.actions import ActionThanks
+
+    dispatcher = CollectingDispatcher()
+    tracker = tracker_for("thank you so much! how should I clean a gizmo?", "thanks")
+    asyncio.run(ActionThanks().run(dispatcher, tracker, {}))
+    assert dispatcher.messages[0]["text"] == "You're welcome." and len(dispatcher.messages) == 2
+    dispatcher = CollectingDispatcher()
+    asyncio.run(ActionThanks().run(dispatcher, tracker_for("thanks!", "thanks"), {}))
+    assert [m.get("response") for m in dispatcher.messages] == ["utter_you_are_welcome"]

@@ -50,3 +50,26 @@ def test_cross_validation_scores_a_separable_toy_set() -> None:
     embeddings = np.array([np.eye(3)[ord(kind) - ord("a")] for _, kind in pairs])
     report = cross_validate(pairs, embeddings)
     assert report["macro_f1"] == 1.0 and set(report["per_kind"]) == {"a", "b", "c"}
+
+
+@pytest.mark.parametrize(
+    ("message", "split"),
+    [
+        (
+            "great, thanks. and what about friction, like tight clothes?",
+            ("great, thanks.", "and what about friction, like tight clothes?"),
+        ),
+        (
+            "brilliant, that's exactly what I needed, I'll show this to my husband tonight",
+            ("brilliant, that's exactly what I needed, I'll show this to my husband tonight", ""),
+        ),
+        ("what causes mastocytosis?", None),
+        ("I'm having a CT with contrast tomorrow, what should I do beforehand?", None),
+    ],
+)
+def test_thanks_inside_a_message_are_found_and_the_question_after_them(message, split) -> None:
+    from actions.understanding.turn_kind import split_acknowledgement
+    from tests.conftest import real_classifiers
+
+    turn_kinds, _ = real_classifiers()
+    assert split_acknowledgement(message, turn_kinds) == split
