@@ -1,11 +1,14 @@
 """What to search for: one pure function from a message and the conversation so far to a plan.
 
 `plan_query` takes plain data (the question, the NLU's entities, what the last answer was about,
-the subject named last) and returns the query to retrieve with, the subject of the question and
-its focus words. The action (actions/actions.py) and every evaluation script call it, so they
-cannot drift apart.
+the subject named last, and the message's turn kind, actions/understanding/turn_kind.py) and
+returns the standalone question to retrieve with (actions/understanding/standalone.py), the
+subject of the question and its focus words. The action (actions/actions.py) and every
+evaluation script call it, so they cannot drift apart.
 
-Follow-ups lean on the *thread*: the last question that stood on its own.
+Whether a message continues the conversation is its turn kind, learnt from examples; a message
+that names a subject of its own continues it only if it also points back. Follow-ups lean on
+the *thread*: the last question that stood on its own.
 
 - "it", "that mutation" or "is that ...?" is written as what it stands for: the subject the
   thread asked about ("does it hurt?" -> "does bone marrow biopsy hurt?"), or the entity of
@@ -13,17 +16,17 @@ Follow-ups lean on the *thread*: the last question that stood on its own.
 - an ellipsis ("side effects?", "what about food?") is searched with the thread's subject and
   its topic words (the thread's words its answer used), so "side effects?" after "what's the
   treatment for smoldering SM?" is about the treatment, not the outlook;
-- "what about X?" / "and in children?" asks that question again about X;
+- "what about X?" / "and in children?" asks the last question again about X, written as one
+  question ("what causes mastocytosis in children?");
 - a follow-up with a topic of its own ("can I still do sport with it?") also gets a reading
   without the thread, which the service keeps if it answers the message better;
 - "it" may also be a test, drug or condition the last answer named ("does it hurt?" after an
   answer on how SM is confirmed is also read as "does bone marrow biopsy hurt?");
 - a message about the person already discussed ("what should we avoid doing with her?") is read
   alone first, with the thread's reading as the other one;
-- a question that stands on its own (it names mastocytosis or a subject of its own, or is long
-  enough to make sense alone) starts a new thread and drops the old subject; without a subject
-  of its own it also gets the thread's reading ("what can be done to prevent a bad reaction?"
-  after wasp stings).
+- a question that stands on its own starts a new thread and drops the old subject; without a
+  subject of its own it also gets the thread's reading ("what can be done to prevent a bad
+  reaction?" after wasp stings).
 
 actions/understanding/thread.py's `remember` gives what the next message's plan needs of an
 answered one: the conversation state (actions/understanding/state.py).
