@@ -98,8 +98,11 @@ class ActionAnswerQuestion(Action):
         typed = question == message.get("text")  # not a pressed button's pending question
         entities = (message.get("entities") or []) if typed else []
         service = get_service()
+        kind = await asyncio.to_thread(service.turn_kind, question)
         if typed:
-            thanks = await asyncio.to_thread(split_acknowledgement, question, service.turn_kinds)
+            thanks = await asyncio.to_thread(
+                split_acknowledgement, question, service.turn_kinds, kind
+            )
             if thanks and not service.reads_as_words(question):
                 thanks = None  # "zzz qqq" is no thanks, whatever the classifier makes of it
             if thanks and not thanks[1]:  # thanks inside a longer message, and no question
@@ -108,7 +111,7 @@ class ActionAnswerQuestion(Action):
             if thanks:  # thanks, then a question: both are answered
                 dispatcher.utter_message(text=YOU_ARE_WELCOME)
                 question, entities = after_thanks(question, entities, thanks[1])
-        kind = await asyncio.to_thread(service.turn_kind, question)
+                kind = await asyncio.to_thread(service.turn_kind, question)
         state = conversation_state(tracker)
         plan = plan_query(
             question,

@@ -51,7 +51,12 @@ def examples(nlu_dir: Path) -> ExampleFile:
 
 @dataclass(frozen=True)
 class TurnKind(Reading):
-    """A message's turn kind and the classifier's probability for it."""
+    """A message's turn kind and the classifier's probability for it.
+
+    `thanks` is how much the message reads like thanks: the probability of `acknowledgement`.
+    """
+
+    thanks: float = 0.0
 
     @property
     def continues(self) -> bool:
@@ -63,8 +68,11 @@ class TurnKinds(ExampleClassifier):
     """The turn-kind classifier: `read` gives a `TurnKind`."""
 
     def read(self, text: str, embedding: np.ndarray | None = None) -> TurnKind:
-        reading = super().read(text, embedding)
-        return TurnKind(reading.name, reading.confidence)
+        vectors = None if embedding is None else embedding.reshape(1, -1)
+        classes, [row] = self.probabilities([text], vectors)
+        best = int(row.argmax())
+        thanks = float(row[classes.index(ACKNOWLEDGEMENT)])
+        return TurnKind(classes[best], float(row[best]), thanks)
 
 
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
@@ -82,16 +90,17 @@ MAX_THANKS_WORDS = 8
 MAYBE_THANKS = 0.01
 
 
-def split_acknowledgement(text: str, kinds: TurnKinds) -> tuple[str, str] | None:
+def split_acknowledgement(
+    text: str, kinds: TurnKinds, whole: TurnKind | None = None
+) -> tuple[str, str] | None:
     """(thanks, question) when a message opens with thanks and goes on to ask; else None.
 
     "great, thanks. and what about friction?" gives ("great, thanks.", "and what about
     friction?"). The opening is the first sentence, or the first clause of a one-sentence
     message, and no longer than thanks usually are. A message that is all thanks gives
-    (text, "").
+    (text, ""). `whole` is the message's own reading, if it was read already.
     """
-    classes, [row] = kinds.probabilities([text])
-    thanks = float(row[classes.index(ACKNOWLEDGEMENT)])
+    thanks = (whole or kinds.read(text)).thanks
     if thanks >= ACKNOWLEDGED and "?" not in text:
         return text, ""
     if thanks < MAYBE_THANKS:  # most questions: no opening is read (it costs an embedding)
