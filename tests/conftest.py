@@ -17,6 +17,7 @@ import requests
 
 from actions.knowledge_base.embedding import TextEmbedder
 from actions.settings import default_model_path, load_settings
+from actions.understanding.example_classifier import ExampleClassifier
 from actions.understanding.turn_kind import TurnKinds, examples
 from actions.understanding.unknowable import Unknowable, UnknowableKinds
 from actions.understanding.unknowable import examples as unknowable_examples
@@ -138,24 +139,29 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
 
 @functools.cache
-def _turn_kinds() -> TurnKinds:
-    settings = load_settings()
-    embedder = TextEmbedder(default_model_path())
-    return TurnKinds(
-        examples(settings.nlu_dir), settings.classifiers_dir, embedder.embed, embedder.fingerprint
-    )
+def _real_embedder() -> TextEmbedder:
+    return TextEmbedder(default_model_path())
 
 
 @functools.cache
-def _unknowable_kinds() -> UnknowableKinds:
+def _classifier(kind: type, examples_of) -> ExampleClassifier:
+    """A classifier production trains from its examples, on the real embedding model."""
     settings = load_settings()
-    embedder = TextEmbedder(default_model_path())
-    return UnknowableKinds(
-        unknowable_examples(settings.nlu_dir),
+    embedder = _real_embedder()
+    return kind(
+        examples_of(settings.nlu_dir),
         settings.classifiers_dir,
         embedder.embed,
         embedder.fingerprint,
     )
+
+
+def _turn_kinds() -> TurnKinds:
+    return _classifier(TurnKinds, examples)
+
+
+def _unknowable_kinds() -> UnknowableKinds:
+    return _classifier(UnknowableKinds, unknowable_examples)
 
 
 def unknowable_of(text: str) -> Unknowable | None:
